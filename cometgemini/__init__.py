@@ -1,0 +1,61 @@
+"""cometgemini: Google Gemini's native REST API (v1beta) for LangChain and LlamaIndex, via CometAPI or Google.
+
+The core is framework-free: ``CometGeminiClient`` plus the wire types and the error tree. The adapters live in
+``langchain_cometgemini`` and ``llamaindex_cometgemini``.
+"""
+
+from ._catalog import ModelInfo, model_info
+from ._client import CometGeminiClient
+from ._embeddings import (
+    EmbeddingsEndpointError,
+    EmbeddingsMalformedResponseError,
+    EmbeddingsNotFoundError,
+    EmbeddingsNotSupportedError,
+)
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CometGeminiError,
+    ContextOverflowError,
+    InternalServerError,
+    MalformedResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseBlockedError,
+)
+from ._retry import RetryPolicy
+from ._streaming import StreamAccumulator
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CometGeminiClient",
+    "CometGeminiError",
+    "ContextOverflowError",
+    "EmbeddingsEndpointError",
+    "EmbeddingsMalformedResponseError",
+    "EmbeddingsNotFoundError",
+    "EmbeddingsNotSupportedError",
+    "InternalServerError",
+    "MalformedResponseError",
+    "ModelInfo",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseBlockedError",
+    "RetryPolicy",
+    "StreamAccumulator",
+    "__version__",
+    "model_info",
+]

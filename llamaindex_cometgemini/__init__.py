@@ -1,0 +1,33 @@
+"""LlamaIndex integration for Gemini's native API via CometAPI: ``CometGemini`` and ``CometGeminiEmbedding``.
+
+Names are imported on first use, so ``import llamaindex_cometgemini`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llamaindex_cometgemini.base import CometGemini
+    from llamaindex_cometgemini.embeddings import CometGeminiEmbedding
+
+__all__ = ["CometGemini", "CometGeminiEmbedding"]
+
+_WHERE = {
+    "CometGemini": "llamaindex_cometgemini.base",
+    "CometGeminiEmbedding": "llamaindex_cometgemini.embeddings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        import importlib
+
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'llamaindex_cometgemini' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
