@@ -1,0 +1,438 @@
+"""``CometGeminiClient``: the one HTTP client behind both framework adapters.
+
+Sync and async are written once. Everything that does no I/O (URLs, headers, bodies, the retry decision,
+error mapping, SSE decoding, stream completeness) lives in pure helpers shared by both; the two drivers
+below differ only where they must: ``send`` versus ``await send``, ``time.sleep`` versus
+``asyncio.sleep``.
+
+Connections are pooled: the httpx clients are created on first use and reused. The async client is bound
+to the event loop it was created on (aiohttp sessions cannot move between loops), so a client used from
+several ``asyncio.run`` calls quietly opens a fresh pool for each new loop instead of failing with "Event
+loop is closed".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from ._catalog import normalize_model
+from ._config import ClientConfig, resolve_config
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    MalformedResponseError,
+    ResponseBlockedError,
+    error_from_response,
+)
+from ._retry import RetryPolicy, retry_after_from_headers
+from ._streaming import SSEDecoder, StreamParser
+from ._types import (
+    BatchEmbedContentsResponse,
+    Content,
+    CountTokensResponse,
+    EmbedContentRequest,
+    GenerateContentRequest,
+    GenerateContentResponse,
+    Model,
+    Part,
+)
+
+__all__ = ["CometGeminiClient"]
+
+logger = logging.getLogger("cometgemini")
+M = TypeVar("M", bound=BaseModel)
+EMBED_BATCH_LIMIT = 100
+
+
+# ------------------------------------------------------------------------------------------- pure helpers
+
+
+@contextmanager
+def _mapped_transport_errors() -> Iterator[None]:
+    """httpx's network errors as ours (the key is never in them: httpx does not print headers)."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise APITimeoutError(f"request timed out ({type(exc).__name__}); raise timeout= if needed") from exc
+    except httpx.TransportError as exc:
+        raise APIConnectionError(f"connection failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _status_error(response: httpx.Response) -> APIStatusError:
+    retry_after = retry_after_from_headers(response.headers)
+    return error_from_response(response.status_code, response.headers, response.content, retry_after)
+
+
+def _parse(model: type[M], response: httpx.Response) -> M:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        snippet = " ".join(response.content[:200].decode("utf-8", "replace").split())
+        raise MalformedResponseError(
+            f"the server answered {response.status_code} with a body that is not a {model.__name__}: "
+            f"{snippet!r}. Check base_url: it must serve the Gemini native API."
+        ) from exc
+
+
+def _unblocked(response: GenerateContentResponse) -> GenerateContentResponse:
+    feedback = response.prompt_feedback
+    if feedback is not None and feedback.block_reason and not response.candidates:
+        raise ResponseBlockedError(feedback.block_reason, feedback.block_reason_message, response)
+    return response
+
+
+def _request_body(request: BaseModel | Mapping[str, Any], kind: type[M]) -> bytes:
+    model = request if isinstance(request, kind) else kind.model_validate(request)
+    return model.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+
+def _count_tokens_body(model: str, request: GenerateContentRequest | Sequence[Content]) -> bytes:
+    if not isinstance(request, GenerateContentRequest):
+        request = GenerateContentRequest(contents=list(request))
+    wire = request.model_dump(by_alias=True, exclude_none=True, mode="json")
+    if request.system_instruction is None and not request.tools and request.cached_content is None:
+        return json.dumps({"contents": wire.get("contents", [])}).encode()
+    wire.pop("generationConfig", None)  # countTokens refuses generation settings it cannot use
+    wire["model"] = f"models/{model}"
+    return json.dumps({"generateContentRequest": wire}).encode()
+
+
+def _embed_batches(
+    model: str, contents: Sequence[str | Content], task_type: str | None, title: str | None,
+    output_dimensionality: int | None,
+) -> list[bytes]:
+    requests: list[EmbedContentRequest] = []
+    for i, item in enumerate(contents):
+        if isinstance(item, str) and not item.strip():
+            raise ValueError(f"cannot embed an empty string (input {i}): drop it or replace it with text")
+        content = Content(parts=[Part(text=item)]) if isinstance(item, str) else item
+        requests.append(EmbedContentRequest(model=f"models/{model}", content=content, task_type=task_type,
+                                            title=title, output_dimensionality=output_dimensionality))
+    return [
+        b'{"requests":['
+        + b",".join(r.model_dump_json(by_alias=True, exclude_none=True).encode() for r in batch)
+        + b"]}"
+        for batch in (requests[i : i + EMBED_BATCH_LIMIT] for i in range(0, len(requests), EMBED_BATCH_LIMIT))
+    ]
+
+
+def _vectors(response: httpx.Response, expected: int) -> list[list[float]]:
+    parsed = _parse(BatchEmbedContentsResponse, response)
+    if len(parsed.embeddings) != expected:
+        raise MalformedResponseError(
+            f"asked for {expected} embeddings, the server returned {len(parsed.embeddings)}"
+        )
+    return [e.values for e in parsed.embeddings]
+
+
+def _new_async_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """An httpx API over aiohttp's connection pool when installed (many times faster with requests in
+    flight; see bench/RESULTS.md), else httpx's own."""
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+    try:
+        from httpx_aiohttp import AiohttpTransport
+    except ImportError:
+        return httpx.AsyncClient(timeout=timeout, limits=limits)
+    return httpx.AsyncClient(timeout=timeout, transport=AiohttpTransport(limits=limits))
+
+
+# ------------------------------------------------------------------------------------------- the client
+
+
+class CometGeminiClient:
+    """Gemini's native REST API (``generateContent``, ``streamGenerateContent?alt=sse``, ``countTokens``,
+    ``batchEmbedContents``) through CometAPI, Google, or the bundled emulator.
+
+    Args:
+        api_key: the key; else ``COMETAPI_KEY``. Optional only for a loopback base URL (the emulator).
+        base_url: else ``COMETAPI_BASE_URL``, else ``https://api.cometapi.com``. Google's
+            ``https://generativelanguage.googleapis.com`` works too.
+        api_version: path version, ``v1beta``.
+        auth: ``"x-goog-api-key"`` (header) or ``"bearer"`` (``Authorization: Bearer``).
+        timeout: seconds per request (``None``: no limit).
+        max_retries: retries after the first attempt; 0 disables.
+        default_headers: extra headers on every request.
+        http_client / http_async_client: your own httpx clients (proxies, ``MockTransport`` in tests).
+        allow_insecure_http: allow ``http://`` to a non-loopback host (the key would travel in clear text).
+    """
+
+    def __init__(
+        self,
+        api_key: str | SecretStr | None = None,
+        *,
+        base_url: str | None = None,
+        api_version: str = "v1beta",
+        auth: str = "x-goog-api-key",
+        timeout: float | None = 120.0,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self._config = resolve_config(api_key, base_url, api_version, auth, timeout, max_retries,
+                                      default_headers, allow_insecure_http)
+        self._init_runtime(http_client, http_async_client)
+
+    def _init_runtime(self, http_client: httpx.Client | None, http_async_client: httpx.AsyncClient | None) -> None:
+        self._policy = RetryPolicy(max_retries=self._config.max_retries)
+        self._headers = self._config.headers()
+        self._timeout = httpx.Timeout(self._config.timeout, connect=min(self._config.timeout or 10.0, 10.0))
+        self._lock = threading.Lock()
+        self._http = http_client
+        self._own_http = http_client is None
+        self._ahttp = http_async_client
+        self._own_ahttp = http_async_client is None
+        self._ahttp_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+
+    @property
+    def config(self) -> ClientConfig:
+        return self._config
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    def __repr__(self) -> str:
+        return f"CometGeminiClient(base_url={self._config.base_url!r}, auth={self._config.auth!r})"
+
+    # pickling: settings travel, connections and locks do not (process pools, Ray workers)
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self._config}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._config = state["config"]
+        self._init_runtime(None, None)
+
+    # ---------------------------------------------------------------- connection pools
+
+    def _sync_client(self) -> httpx.Client:
+        if self._http is None:
+            with self._lock:
+                if self._http is None:
+                    self._http = httpx.Client(timeout=self._timeout)
+        return self._http
+
+    def _async_client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._ahttp is not None and (not self._own_ahttp or self._on_loop(loop)):
+            return self._ahttp
+        self._ahttp = _new_async_client(self._timeout)
+        self._ahttp_loop = weakref.ref(loop)
+        return self._ahttp
+
+    def _on_loop(self, loop: asyncio.AbstractEventLoop) -> bool:
+        return self._ahttp_loop is not None and self._ahttp_loop() is loop
+
+    def close(self) -> None:
+        if self._http is not None and self._own_http:
+            self._http.close()
+            self._http = None
+
+    async def aclose(self) -> None:
+        self.close()
+        if self._ahttp is not None and self._own_ahttp:
+            client, self._ahttp = self._ahttp, None
+            if self._on_loop(asyncio.get_running_loop()):
+                await client.aclose()
+
+    def __enter__(self) -> CometGeminiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> CometGeminiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ---------------------------------------------------------------- the two drivers
+
+    def _request(self, method: str, url: str, body: bytes | None) -> httpx.Request:
+        return httpx.Request(method, url, headers=self._headers, content=body,
+                             extensions={"timeout": self._timeout.as_dict()})
+
+    def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                return self._send_once(request, stream)
+            except APIError as error:
+                wait = self._policy.wait_before_retry(error, attempt)
+                if wait is None:
+                    raise
+                logger.info("retrying %s in %.2fs after: %s", request.url.path, wait, error.message)
+            attempt += 1
+            time.sleep(wait)
+
+    def _send_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        with _mapped_transport_errors():
+            response = self._sync_client().send(request, stream=stream)
+            if response.is_success:
+                return response
+            response.read()
+            response.close()
+        raise _status_error(response)
+
+    async def _asend(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                return await self._asend_once(request, stream)
+            except APIError as error:
+                wait = self._policy.wait_before_retry(error, attempt)
+                if wait is None:
+                    raise
+                logger.info("retrying %s in %.2fs after: %s", request.url.path, wait, error.message)
+            attempt += 1
+            await asyncio.sleep(wait)
+
+    async def _asend_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        with _mapped_transport_errors():
+            response = await self._async_client().send(request, stream=stream)
+            if response.is_success:
+                return response
+            await response.aread()
+            await response.aclose()
+        raise _status_error(response)
+
+    # ---------------------------------------------------------------- generateContent
+
+    def _generate_request(self, model: str, request: GenerateContentRequest | Mapping[str, Any],
+                          method: str) -> httpx.Request:
+        body = _request_body(request, GenerateContentRequest)
+        return self._request("POST", self._config.url(normalize_model(model), method), body)
+
+    def generate(self, model: str, request: GenerateContentRequest | Mapping[str, Any]) -> GenerateContentResponse:
+        """One ``generateContent`` call. Raises ``ResponseBlockedError`` if the prompt was refused."""
+        response = self._send(self._generate_request(model, request, "generateContent"))
+        return _unblocked(_parse(GenerateContentResponse, response))
+
+    async def agenerate(
+        self, model: str, request: GenerateContentRequest | Mapping[str, Any]
+    ) -> GenerateContentResponse:
+        response = await self._asend(self._generate_request(model, request, "generateContent"))
+        return _unblocked(_parse(GenerateContentResponse, response))
+
+    def stream(
+        self, model: str, request: GenerateContentRequest | Mapping[str, Any]
+    ) -> Iterator[GenerateContentResponse]:
+        """``streamGenerateContent?alt=sse``: each chunk holds only the new parts (fold them with
+        ``StreamAccumulator``). Raises ``APIConnectionError`` if the stream ends before its final event."""
+        http_request = self._generate_request(model, request, "streamGenerateContent?alt=sse")
+        response = self._send(http_request, stream=True)
+        decoder, parser = SSEDecoder(), StreamParser()
+        try:
+            with _mapped_transport_errors():
+                for data in response.iter_bytes():
+                    for payload in decoder.feed(data):
+                        yield _unblocked(parser.parse(payload))
+            last = parser.finish(decoder.close())
+            if last is not None:
+                yield _unblocked(last)
+        finally:
+            response.close()
+
+    async def astream(
+        self, model: str, request: GenerateContentRequest | Mapping[str, Any]
+    ) -> AsyncIterator[GenerateContentResponse]:
+        http_request = self._generate_request(model, request, "streamGenerateContent?alt=sse")
+        response = await self._asend(http_request, stream=True)
+        decoder, parser = SSEDecoder(), StreamParser()
+        try:
+            with _mapped_transport_errors():
+                async for data in response.aiter_bytes():
+                    for payload in decoder.feed(data):
+                        yield _unblocked(parser.parse(payload))
+            last = parser.finish(decoder.close())
+            if last is not None:
+                yield _unblocked(last)
+        finally:
+            await response.aclose()
+
+    # ---------------------------------------------------------------- countTokens
+
+    def count_tokens(self, model: str, request: GenerateContentRequest | Sequence[Content]) -> CountTokensResponse:
+        """Tokens of ``request``; system instruction and tools count too when the request has them."""
+        name = normalize_model(model)
+        http_request = self._request("POST", self._config.url(name, "countTokens"), _count_tokens_body(name, request))
+        return _parse(CountTokensResponse, self._send(http_request))
+
+    async def acount_tokens(
+        self, model: str, request: GenerateContentRequest | Sequence[Content]
+    ) -> CountTokensResponse:
+        name = normalize_model(model)
+        http_request = self._request("POST", self._config.url(name, "countTokens"), _count_tokens_body(name, request))
+        return _parse(CountTokensResponse, await self._asend(http_request))
+
+    # ---------------------------------------------------------------- embeddings
+
+    def embed(
+        self,
+        model: str,
+        contents: Sequence[str | Content],
+        *,
+        task_type: str | None = None,
+        title: str | None = None,
+        output_dimensionality: int | None = None,
+    ) -> list[list[float]]:
+        """Vectors for ``contents``, in order, through ``batchEmbedContents`` (100 per request)."""
+        name = normalize_model(model)
+        bodies = _embed_batches(name, contents, task_type, title, output_dimensionality)
+        url = self._config.url(name, "batchEmbedContents")
+        vectors: list[list[float]] = []
+        for i, body in enumerate(bodies):
+            size = min(EMBED_BATCH_LIMIT, len(contents) - i * EMBED_BATCH_LIMIT)
+            vectors.extend(_vectors(self._send(self._request("POST", url, body)), size))
+        return vectors
+
+    async def aembed(
+        self,
+        model: str,
+        contents: Sequence[str | Content],
+        *,
+        task_type: str | None = None,
+        title: str | None = None,
+        output_dimensionality: int | None = None,
+        max_concurrency: int | asyncio.Semaphore = 4,
+    ) -> list[list[float]]:
+        """As ``embed``, with up to ``max_concurrency`` batches in flight; results stay in input order.
+        Pass a semaphore instead of a number to share one bound between concurrent calls."""
+        name = normalize_model(model)
+        bodies = _embed_batches(name, contents, task_type, title, output_dimensionality)
+        url = self._config.url(name, "batchEmbedContents")
+        gate = (max_concurrency if isinstance(max_concurrency, asyncio.Semaphore)
+                else asyncio.Semaphore(max(1, max_concurrency)))
+
+        async def one(i: int, body: bytes) -> list[list[float]]:
+            size = min(EMBED_BATCH_LIMIT, len(contents) - i * EMBED_BATCH_LIMIT)
+            async with gate:
+                return _vectors(await self._asend(self._request("POST", url, body)), size)
+
+        batches = await asyncio.gather(*(one(i, b) for i, b in enumerate(bodies)))
+        return [vector for batch in batches for vector in batch]
+
+    # ---------------------------------------------------------------- models
+
+    def get_model(self, model: str) -> Model:
+        url = f"{self._config.base_url}/{self._config.api_version}/models/{normalize_model(model)}"
+        return _parse(Model, self._send(self._request("GET", url, None)))
+
+    async def aget_model(self, model: str) -> Model:
+        url = f"{self._config.base_url}/{self._config.api_version}/models/{normalize_model(model)}"
+        return _parse(Model, await self._asend(self._request("GET", url, None)))
