@@ -1,0 +1,33 @@
+"""Server-wide settings of the emulator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["EmulatorConfig"]
+
+
+@dataclass
+class EmulatorConfig:
+    """Settings of one emulator instance.
+
+    ``api_key=None`` turns auth off: any key, or none, is accepted. With a key set, a request without it (or
+    with another one) gets CometAPI's 401 envelope.
+    ``fault`` is a fault spec in the ``x-emulator-fault`` header syntax (see README); it applies to a
+    ``fault_rate`` fraction of requests, drawn from a ``random.Random(fault_seed)``.
+    """
+
+    api_key: str | None = None
+    latency_ms: float = 0
+    replay_dir: str | None = None
+    fault: str | None = None
+    fault_rate: float = 1.0
+    fault_seed: int = 0
+    max_recorded: int = 1000
+    """How many received requests are kept (oldest dropped first)."""
+    strict_signatures: bool = False
+    """Also reject thought signatures that the emulator did not issue, or that no longer match their part."""
+    max_stream_events: int = 2000
+    """Longer answers are streamed with several words per event."""
+    secret: str = "cometgemini-emulator"
+    """Key of the digest inside issued thought signatures."""

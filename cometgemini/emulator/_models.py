@@ -1,0 +1,62 @@
+"""``GET /v1beta/models`` and ``GET /v1beta/models/{model}``: a small fixed catalog."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from .._catalog import model_info
+
+__all__ = ["KNOWN_MODELS", "is_embedding", "is_known", "list_page", "model_resource"]
+
+KNOWN_MODELS = (
+    "gemini-3.1-pro-preview", "gemini-3-pro-preview", "gemini-3-flash-preview", "gemini-3.6-flash",
+    "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-flash-image",
+    "gemini-2.0-flash", "gemini-2.0-flash-lite", "gemini-embedding-001", "gemini-embedding-2-preview",
+    "text-embedding-004",
+)
+_GENERATE = ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"]
+_EMBED = ["embedContent", "batchEmbedContents", "countTokens"]
+
+
+def is_embedding(model: str) -> bool:
+    return "embedding" in model
+
+
+def is_known(model: str) -> bool:
+    return model.startswith("gemini-") or is_embedding(model)
+
+
+def model_resource(model: str) -> dict[str, Any]:
+    info = model_info(model)
+    embedding = is_embedding(model)
+    out: dict[str, Any] = {
+        "name": f"models/{model}",
+        "baseModelId": model,
+        "version": "001",
+        "displayName": model.replace("-", " ").title(),
+        "description": f"{model} served by the cometgemini emulator",
+        "inputTokenLimit": info.context_window,
+        "outputTokenLimit": info.output_limit or 1,
+        "supportedGenerationMethods": _EMBED if embedding else _GENERATE,
+    }
+    if not embedding:
+        out.update({"temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2,
+                    "thinking": info.is_thinking_model})
+    return out
+
+
+_RESOURCES = [model_resource(m) for m in KNOWN_MODELS]
+
+
+def list_page(page_size: int, page_token: str) -> dict[str, Any]:
+    """One page of the catalog (``pageToken`` is an opaque base64 offset)."""
+    size = page_size if 0 < page_size <= 1000 else 50
+    try:
+        start = int(base64.urlsafe_b64decode(page_token.encode()).decode()) if page_token else 0
+    except ValueError:
+        start = 0
+    out: dict[str, Any] = {"models": _RESOURCES[start:start + size]}
+    if start + size < len(_RESOURCES):
+        out["nextPageToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    return out

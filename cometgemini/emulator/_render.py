@@ -1,0 +1,149 @@
+"""A ``Plan`` rendered as a GenerateContentResponse, or as the events of a stream."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ._behaviour import Candidate, Plan
+from ._tokens import IMAGE_OUTPUT_TOKENS, count_request, count_text, details
+
+__all__ = ["Usage", "prompt_usage", "render_events", "render_response"]
+
+_CHUNK = re.compile(r"\S+\s*|\s+")
+
+
+@dataclass
+class Usage:
+    prompt: dict[str, int]
+    cached: int
+    model: str
+    response_id: str
+    gemini3: bool
+
+
+def prompt_usage(req: dict[str, Any]) -> tuple[dict[str, int], int]:
+    """Prompt tokens per modality, and the cached tokens (included in the prompt count, as Google does)."""
+    acc = count_request(req)
+    name = req.get("cachedContent")
+    cached = 0
+    if isinstance(name, str) and name:
+        cached = 1024 + int(hashlib.sha256(name.encode()).hexdigest()[:4], 16) % 1024
+        acc["TEXT"] = acc.get("TEXT", 0) + cached
+    return acc, cached
+
+
+def _usage(u: Usage, plan: Plan, candidates: int, image: int = 0) -> dict[str, Any]:
+    prompt = sum(u.prompt.values())
+    out: dict[str, Any] = {"promptTokenCount": prompt}
+    if u.cached:
+        out["cachedContentTokenCount"] = u.cached
+    if candidates:
+        out["candidatesTokenCount"] = candidates
+    out["totalTokenCount"] = prompt + candidates + plan.thoughts + plan.tool_use
+    out["promptTokensDetails"] = details(u.prompt)
+    if u.cached:
+        out["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": u.cached}]
+    if candidates:
+        cand = [{"modality": "TEXT", "tokenCount": max(candidates - image, 0)}]
+        if image:
+            cand.append({"modality": "IMAGE", "tokenCount": image})
+        out["candidatesTokensDetails"] = cand
+    if plan.tool_use:
+        out["toolUsePromptTokenCount"] = plan.tool_use
+        out["toolUsePromptTokensDetails"] = [{"modality": "TEXT", "tokenCount": plan.tool_use}]
+    if plan.thoughts:
+        out["thoughtsTokenCount"] = plan.thoughts
+    out["serviceTier"] = "standard"
+    return out
+
+
+def _content(parts: list[dict[str, Any]], empty: bool) -> dict[str, Any]:
+    if empty:
+        return {}
+    return {"parts": parts, "role": "model"} if parts else {"role": "model"}
+
+
+def _candidate(cand: Candidate, index: int, parts: list[dict[str, Any]], final: bool,
+               grounding_stub: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"content": _content(parts, bool(cand.extra.get("_emptyContent")))}
+    if final:
+        out["finishReason"] = cand.finish
+    out["index"] = index
+    for key, value in cand.extra.items():
+        if key.startswith("_"):
+            continue
+        if final:
+            out[key] = value
+        elif key == "groundingMetadata" and grounding_stub:
+            out[key] = {}
+    if not final:
+        out.pop("finishMessage", None)
+    return out
+
+
+def render_response(plan: Plan, u: Usage) -> dict[str, Any]:
+    if plan.blocked:
+        return {"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}, "usageMetadata": _usage(u, plan, 0),
+                "modelVersion": u.model, "responseId": u.response_id}
+    candidates = [_candidate(c, i, c.parts, True, False) for i, c in enumerate(plan.candidates)]
+    tokens = sum(c.tokens for c in plan.candidates)
+    return {"candidates": candidates, "usageMetadata": _usage(u, plan, tokens, plan.image_tokens),
+            "modelVersion": u.model, "responseId": u.response_id}
+
+
+def _part_tokens(part: dict[str, Any]) -> int:
+    if part.get("thought"):
+        return 0
+    if "text" in part:
+        return count_text(part["text"])
+    if "inlineData" in part:
+        return IMAGE_OUTPUT_TOKENS
+    return count_text(json.dumps(part, ensure_ascii=False))
+
+
+def _chunks(cand: Candidate, max_events: int, gemini3: bool) -> list[list[dict[str, Any]]]:
+    """The parts of each event: thoughts whole, calls together, text in word-sized deltas."""
+    events: list[list[dict[str, Any]]] = []
+    calls = [p for p in cand.parts if "functionCall" in p]
+    for part in cand.parts:
+        if "functionCall" in part:
+            if part is calls[0]:
+                events.append(calls)
+        elif "text" in part and not part.get("thought"):
+            pieces = _CHUNK.findall(part["text"]) or [""]
+            step = -(-len(pieces) // max_events) if len(pieces) > max_events else 1
+            events.extend([{"text": "".join(pieces[i:i + step])}] for i in range(0, len(pieces), step))
+        else:
+            events.append([part])
+    if gemini3:
+        trailing: dict[str, Any] = {"text": ""}
+        if cand.trailing_signature and not calls:
+            trailing["thoughtSignature"] = cand.trailing_signature
+        events.append([trailing])
+    return events or [[]]
+
+
+def render_events(plan: Plan, u: Usage, max_events: int) -> Iterator[dict[str, Any]]:
+    """The stream: complete GenerateContentResponse objects holding only the new parts."""
+    if plan.blocked:
+        yield render_response(plan, u)
+        return
+    done = 0
+    image_done = 0
+    for index, cand in enumerate(plan.candidates):
+        events = _chunks(cand, max_events, u.gemini3) if cand.parts else [[]]
+        running = 0
+        for number, parts in enumerate(events):
+            final = number == len(events) - 1
+            running = cand.tokens if final else min(cand.tokens, running + sum(_part_tokens(p) for p in parts))
+            image_done += sum(IMAGE_OUTPUT_TOKENS for p in parts if "inlineData" in p)
+            stub = "groundingMetadata" in cand.extra
+            body = _candidate(cand, index, parts, final, stub)
+            yield {"candidates": [body], "usageMetadata": _usage(u, plan, done + running, image_done),
+                   "modelVersion": u.model, "responseId": u.response_id}
+        done += cand.tokens
