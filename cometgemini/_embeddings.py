@@ -1,0 +1,274 @@
+"""What the two embedding adapters share, framework-free: defaults, task types per role, one concurrency bound
+per event loop, and a clear error when a gateway does not serve ``batchEmbedContents``.
+
+CometAPI does not document whether it proxies ``batchEmbedContents``. A gateway that does not may answer 404,
+405, an HTML page with another 4xx status, or an HTML page with 200. ``explain_unsupported`` turns exactly those
+into an ``EmbeddingsNotSupportedError`` that says what to do, and that still is the core class it replaces
+(``except NotFoundError`` keeps working)::
+
+    EmbeddingsNotSupportedError (marker)
+    ├── EmbeddingsNotFoundError            also NotFoundError (404)
+    ├── EmbeddingsEndpointError            also APIStatusError (405, or an HTML page on another unclassified 4xx)
+    └── EmbeddingsMalformedResponseError   also MalformedResponseError (200 with an HTML page)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections.abc import Iterator, Sequence, Set
+from contextlib import contextmanager
+from typing import Any, Literal, Protocol
+
+import httpx
+from pydantic import SecretStr, ValidationError
+
+from ._client import CometGeminiClient
+from ._config import resolve_config
+from ._exceptions import APIError, APIStatusError, CometGeminiError, MalformedResponseError, NotFoundError
+
+__all__ = [
+    "DEFAULT_DOCUMENT_TASK_TYPE",
+    "DEFAULT_EMBEDDING_MODEL",
+    "DEFAULT_QUERY_TASK_TYPE",
+    "GOOGLE_BASE_URL",
+    "ConcurrencyGate",
+    "EmbeddingSettings",
+    "EmbeddingsEndpointError",
+    "EmbeddingsMalformedResponseError",
+    "EmbeddingsNotFoundError",
+    "EmbeddingsNotSupportedError",
+    "Role",
+    "aembed",
+    "check_settings",
+    "embed",
+    "explain_unsupported",
+    "new_client",
+    "request_options",
+    "task_type_for",
+    "unsupported_error",
+]
+
+DEFAULT_EMBEDDING_MODEL = "gemini-embedding-001"
+DEFAULT_DOCUMENT_TASK_TYPE = "RETRIEVAL_DOCUMENT"
+DEFAULT_QUERY_TASK_TYPE = "RETRIEVAL_QUERY"
+GOOGLE_BASE_URL = "https://generativelanguage.googleapis.com"
+Role = Literal["document", "query"]
+
+
+class EmbeddingsNotSupportedError(CometGeminiError):
+    """The gateway (or this model behind it) does not serve ``batchEmbedContents``. Catch this to fall back."""
+
+
+class EmbeddingsNotFoundError(EmbeddingsNotSupportedError, NotFoundError):
+    """404 from ``batchEmbedContents``: unknown model, or no embeddings on this gateway."""
+
+
+class EmbeddingsEndpointError(EmbeddingsNotSupportedError, APIStatusError):
+    """405, or an HTML page instead of a JSON error on another unclassified 4xx, from ``batchEmbedContents``."""
+
+
+class EmbeddingsMalformedResponseError(EmbeddingsNotSupportedError, MalformedResponseError):
+    """A 200 whose body is an HTML page (a gateway's web front-end) instead of embeddings."""
+
+
+# ------------------------------------------------------------------------------------------- settings
+
+
+class EmbeddingSettings(Protocol):
+    """The fields both adapters declare (pydantic fields there, plain attributes here)."""
+
+    task_type: str | None
+    document_task_type: str | None
+    query_task_type: str | None
+    title: str | None
+    output_dimensionality: int | None
+    api_key: SecretStr | None
+    base_url: str | None
+    api_version: str
+    auth: str
+    timeout: float | None
+    max_retries: int
+    default_headers: dict[str, str] | None
+    allow_insecure_http: bool
+    http_client: httpx.Client | None
+    http_async_client: httpx.AsyncClient | None
+
+
+def check_settings(s: EmbeddingSettings, fields_set: Set[str]) -> None:
+    """Refuse contradictory or unusable settings at construction, before any request (the API would answer
+    400 later and less clearly)."""
+    if s.task_type is not None and {"document_task_type", "query_task_type"} & fields_set:
+        raise ValueError(
+            "pass either task_type (for documents and queries alike) or document_task_type / query_task_type, not both"
+        )
+    for_documents = task_type_for("document", s)
+    if s.title is not None and for_documents != DEFAULT_DOCUMENT_TASK_TYPE:
+        raise ValueError(
+            f"title applies only to documents embedded as {DEFAULT_DOCUMENT_TASK_TYPE!r}; "
+            f"the document task type here is {for_documents!r}"
+        )
+    resolve_config(
+        s.api_key, s.base_url, s.api_version, s.auth, s.timeout, s.max_retries, s.default_headers, s.allow_insecure_http
+    )
+
+
+def new_client(s: EmbeddingSettings) -> CometGeminiClient:
+    return CometGeminiClient(
+        s.api_key,
+        base_url=s.base_url,
+        api_version=s.api_version,
+        auth=s.auth,
+        timeout=s.timeout,
+        max_retries=s.max_retries,
+        default_headers=s.default_headers,
+        http_client=s.http_client,
+        http_async_client=s.http_async_client,
+        allow_insecure_http=s.allow_insecure_http,
+    )
+
+
+def task_type_for(role: Role, s: EmbeddingSettings) -> str | None:
+    if s.task_type is not None:
+        return s.task_type
+    return s.document_task_type if role == "document" else s.query_task_type
+
+
+def request_options(role: Role, s: EmbeddingSettings) -> dict[str, Any]:
+    """``task_type``, ``title`` (documents only) and ``output_dimensionality`` for ``embed``/``aembed``."""
+    return {
+        "task_type": task_type_for(role, s),
+        "title": s.title if role == "document" else None,
+        "output_dimensionality": s.output_dimensionality,
+    }
+
+
+# ------------------------------------------------------------------------------------------- unsupported
+
+
+def _is_html(data: object) -> bool:
+    if isinstance(data, (bytes, bytearray)):
+        data = bytes(data[:200]).decode("utf-8", "replace")
+    return isinstance(data, str) and data.lstrip().startswith("<")  # as the core decides "an HTML page"
+
+
+def _html_in_place_of_json(error: MalformedResponseError) -> bool:
+    cause = error.__cause__
+    if not isinstance(cause, ValidationError):
+        return False
+    return any(e["type"] == "json_invalid" and _is_html(e.get("input")) for e in cause.errors())
+
+
+def _advice(model: str, base_url: str) -> str:
+    return (
+        f"batchEmbedContents for model {model!r} at {base_url} is not available: this model or this gateway may "
+        f"not offer embeddings. Check the model id (e.g. {DEFAULT_EMBEDDING_MODEL!r}), or point base_url at a "
+        f"server that serves them, e.g. base_url={GOOGLE_BASE_URL!r} with a Google API key (api_key=...)."
+    )
+
+
+def _unserved(error: APIStatusError) -> bool:
+    if type(error) is NotFoundError:
+        return True
+    # Only unclassified statuses: a 400, 401, 403 or 429 keeps its own, more useful, class and hint.
+    return type(error) is APIStatusError and (
+        error.status_code == 405 or (400 <= error.status_code < 500 and _is_html(error.body))
+    )
+
+
+def unsupported_error(error: APIError, model: str, base_url: str) -> EmbeddingsNotSupportedError | None:
+    """The clearer error for ``error`` raised by ``batchEmbedContents``, or None when it means something else."""
+    advice = _advice(model, base_url)
+    if isinstance(error, APIStatusError) and _unserved(error):
+        cls = EmbeddingsNotFoundError if isinstance(error, NotFoundError) else EmbeddingsEndpointError
+        return cls(
+            f"{advice} Server said: {error.message}",
+            status_code=error.status_code,
+            status=error.status,
+            body=error.body,
+            retry_after=error.retry_after,
+            quota_ids=error.quota_ids,
+        )
+    if type(error) is MalformedResponseError and _html_in_place_of_json(error):
+        return EmbeddingsMalformedResponseError(f"{advice} The server answered 200 with an HTML page.")
+    return None
+
+
+@contextmanager
+def explain_unsupported(model: str, base_url: str) -> Iterator[None]:
+    try:
+        yield
+    except APIError as error:
+        better = unsupported_error(error, model, base_url)
+        if better is None:
+            raise
+        raise better from error
+
+
+# ------------------------------------------------------------------------------------------- concurrency
+
+
+class ConcurrencyGate:
+    """At most ``limit`` batch requests in flight from one embeddings object on each event loop, however many
+    of its calls run at once (LlamaIndex gathers its batches without a bound of its own)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[int, asyncio.Semaphore]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def for_running_loop(self, limit: int) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            known = self._gates.get(loop)
+            if known is None or known[0] != limit:
+                known = (limit, asyncio.Semaphore(max(1, limit)))
+                self._gates[loop] = known
+            return known[1]
+
+    def __reduce__(self) -> tuple[Any, ...]:  # semaphores belong to a loop: a copy starts afresh
+        return (ConcurrencyGate, ())
+
+
+# ------------------------------------------------------------------------------------------- calls
+
+
+def embed(
+    client: CometGeminiClient,
+    model: str,
+    texts: Sequence[str],
+    *,
+    task_type: str | None,
+    title: str | None,
+    output_dimensionality: int | None,
+) -> list[list[float]]:
+    """``client.embed`` with an empty list answered locally and an unsupported endpoint explained."""
+    if not texts:
+        return []
+    with explain_unsupported(model, client.base_url):
+        return client.embed(model, texts, task_type=task_type, title=title, output_dimensionality=output_dimensionality)
+
+
+async def aembed(
+    client: CometGeminiClient,
+    model: str,
+    texts: Sequence[str],
+    *,
+    task_type: str | None,
+    title: str | None,
+    output_dimensionality: int | None,
+    gate: asyncio.Semaphore,
+) -> list[list[float]]:
+    if not texts:
+        return []
+    with explain_unsupported(model, client.base_url):
+        return await client.aembed(
+            model,
+            texts,
+            task_type=task_type,
+            title=title,
+            output_dimensionality=output_dimensionality,
+            max_concurrency=gate,
+        )

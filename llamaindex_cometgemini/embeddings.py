@@ -1,0 +1,162 @@
+"""``CometGeminiEmbedding``: LlamaIndex ``BaseEmbedding`` over Gemini's ``batchEmbedContents``, via CometAPI or
+Google.
+
+Texts (nodes, documents) are embedded as ``RETRIEVAL_DOCUMENT`` and queries as ``RETRIEVAL_QUERY`` unless told
+otherwise. LlamaIndex hands us ``embed_batch_size`` texts at a time (100, one request); its async batch method
+gathers those calls without a bound, so ours holds them to ``max_concurrency`` requests in flight.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
+from typing_extensions import Self
+
+from cometgemini import CometGeminiClient
+from cometgemini._embeddings import (
+    DEFAULT_DOCUMENT_TASK_TYPE,
+    DEFAULT_EMBEDDING_MODEL,
+    DEFAULT_QUERY_TASK_TYPE,
+    ConcurrencyGate,
+    aembed,
+    check_settings,
+    embed,
+    new_client,
+    request_options,
+)
+
+__all__ = ["CometGeminiEmbedding"]
+
+
+class CometGeminiEmbedding(BaseEmbedding):
+    """Gemini embeddings (``gemini-embedding-001`` by default) through CometAPI's native Gemini route.
+
+    Example:
+        .. code-block:: python
+
+            from llama_index.core import Settings
+            from llamaindex_cometgemini import CometGeminiEmbedding
+
+            Settings.embed_model = CometGeminiEmbedding(output_dimensionality=768)  # key from COMETAPI_KEY
+
+    ``model=`` is accepted as another name for ``model_name``. To use Google directly:
+    ``CometGeminiEmbedding(base_url="https://generativelanguage.googleapis.com", api_key=<Google key>)``. If the
+    gateway does not serve embeddings, calls raise ``cometgemini.EmbeddingsNotSupportedError`` saying so.
+    """
+
+    model_name: str = Field(default=DEFAULT_EMBEDDING_MODEL, description="Embedding model id (`models/` optional).")
+    embed_batch_size: int = Field(
+        default=100, gt=0, le=2048, description="Texts per call from LlamaIndex; the API takes 100 per request."
+    )
+    task_type: str | None = Field(
+        default=None,
+        description=(
+            "One task type for texts and queries alike (SEMANTIC_SIMILARITY, CLASSIFICATION, CLUSTERING, ...); "
+            "overrides document_task_type and query_task_type."
+        ),
+    )
+    document_task_type: str | None = Field(
+        default=DEFAULT_DOCUMENT_TASK_TYPE, description="Task type for texts and nodes; None sends none."
+    )
+    query_task_type: str | None = Field(
+        default=DEFAULT_QUERY_TASK_TYPE, description="Task type for queries; None sends none."
+    )
+    output_dimensionality: int | None = Field(
+        default=None,
+        gt=0,
+        description=("Truncate vectors to this many dimensions (gemini-embedding-001: 768, 1536 or 3072)."),
+    )
+    title: str | None = Field(
+        default=None,
+        description=("Title sent with every text (only with the RETRIEVAL_DOCUMENT task type); never with queries."),
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description=("API key; else COMETAPI_KEY. Never serialized: a restored object reads COMETAPI_KEY again."),
+    )
+    base_url: str | None = Field(default=None, description="Else COMETAPI_BASE_URL, else https://api.cometapi.com.")
+    api_version: str = Field(default="v1beta", description="Path version.")
+    auth: str = Field(default="x-goog-api-key", description="'x-goog-api-key' or 'bearer'.")
+    timeout: float | None = Field(default=120.0, description="Seconds per request; None for no limit.")
+    max_retries: int = Field(default=2, ge=0, description="Retries per batch after the first attempt.")
+    default_headers: dict[str, str] | None = Field(default=None, description="Extra headers on every request.")
+    max_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description=("Async only: at most this many batch requests in flight from this object per event loop."),
+    )
+    allow_insecure_http: bool = Field(default=False, description="Allow http:// to a non-loopback host.")
+    http_client: httpx.Client | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description=("Your own httpx.Client (proxies, MockTransport in tests); not serialized or pickled."),
+    )
+    http_async_client: httpx.AsyncClient | None = Field(
+        default=None, exclude=True, repr=False, description=("Your own httpx.AsyncClient; not serialized or pickled.")
+    )
+
+    _client: CometGeminiClient | None = PrivateAttr(default=None)
+    _gate: ConcurrencyGate = PrivateAttr(default_factory=ConcurrencyGate)
+
+    def __init__(self, model: str | None = None, **kwargs: Any) -> None:
+        if model is not None:
+            if kwargs.get("model_name", model) != model:
+                raise ValueError("pass model or model_name, not both")
+            kwargs["model_name"] = model
+        super().__init__(**kwargs)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.api_key is None and os.environ.get("COMETAPI_KEY"):
+            self.api_key = SecretStr(os.environ["COMETAPI_KEY"])
+        if self.base_url is None:
+            self.base_url = os.environ.get("COMETAPI_BASE_URL") or None
+        check_settings(self, self.model_fields_set)  # errors now, not at the first call
+        return self
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "CometGeminiEmbedding"
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Drop what cannot travel before LlamaIndex's own __getstate__ probes (and logs) every attribute.
+        bare = self.model_copy(update={"http_client": None, "http_async_client": None})
+        bare.__pydantic_private__ = {"_client": None, "_gate": ConcurrencyGate()}
+        state: dict[Any, Any] = super(CometGeminiEmbedding, bare).__getstate__()
+        return state
+
+    @property
+    def client(self) -> CometGeminiClient:
+        """The core client, created on first use and reused (its connection pool too)."""
+        if self._client is None:
+            self._client = new_client(self)
+        return self._client
+
+    # ---------------------------------------------------------------- embeddings
+
+    def _get_query_embedding(self, query: str) -> Embedding:
+        return embed(self.client, self.model_name, [query], **request_options("query", self))[0]
+
+    def _get_text_embedding(self, text: str) -> Embedding:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
+        return embed(self.client, self.model_name, texts, **request_options("document", self))
+
+    async def _aget_query_embedding(self, query: str) -> Embedding:
+        gate = self._gate.for_running_loop(self.max_concurrency)
+        return (await aembed(self.client, self.model_name, [query], gate=gate, **request_options("query", self)))[0]
+
+    async def _aget_text_embedding(self, text: str) -> Embedding:
+        return (await self._aget_text_embeddings([text]))[0]
+
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[Embedding]:
+        gate = self._gate.for_running_loop(self.max_concurrency)
+        return await aembed(self.client, self.model_name, texts, gate=gate, **request_options("document", self))
