@@ -65,10 +65,17 @@ def _mapped_transport_errors() -> Iterator[None]:
     """httpx's network errors as ours (the key is never in them: httpx does not print headers)."""
     try:
         yield
-    except httpx.TimeoutException as exc:
-        raise APITimeoutError(f"request timed out ({type(exc).__name__}); raise timeout= if needed") from exc
     except httpx.TransportError as exc:
+        if isinstance(exc, httpx.TimeoutException) and not _refused_in_disguise(exc):
+            raise APITimeoutError(f"request timed out ({type(exc).__name__}); raise timeout= if needed") from exc
         raise APIConnectionError(f"connection failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _refused_in_disguise(exc: httpx.TimeoutException) -> bool:
+    """httpx-aiohttp maps every aiohttp connection error, a refused connection included, to ConnectTimeout;
+    only a real timeout underneath makes it one."""
+    cause = exc.__cause__
+    return cause is not None and type(cause).__module__.startswith("aiohttp") and not isinstance(cause, TimeoutError)
 
 
 def _status_error(response: httpx.Response) -> APIStatusError:
@@ -91,6 +98,18 @@ def _unblocked(response: GenerateContentResponse) -> GenerateContentResponse:
     feedback = response.prompt_feedback
     if feedback is not None and feedback.block_reason and not response.candidates:
         raise ResponseBlockedError(feedback.block_reason, feedback.block_reason_message, response)
+    return response
+
+
+def _answered(response: GenerateContentResponse) -> GenerateContentResponse:
+    """A whole (non-streamed) answer: blocked prompts raise, and an answer with neither candidates nor a
+    block reason is not passed off as an empty reply."""
+    response = _unblocked(response)
+    if not response.candidates:
+        raise MalformedResponseError(
+            "the server answered 200 with no candidates and no promptFeedback.blockReason: there is no answer "
+            "to return. Retry, or check that base_url serves the Gemini native API."
+        )
     return response
 
 
@@ -282,7 +301,8 @@ class CometGeminiClient:
 
     def _send_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
         with _mapped_transport_errors():
-            response = self._sync_client().send(request, stream=stream)
+            # never follow, even on a user's client: httpx would carry x-goog-api-key to the other host
+            response = self._sync_client().send(request, stream=stream, follow_redirects=False)
             if response.is_success:
                 return response
             response.read()
@@ -304,7 +324,7 @@ class CometGeminiClient:
 
     async def _asend_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
         with _mapped_transport_errors():
-            response = await self._async_client().send(request, stream=stream)
+            response = await self._async_client().send(request, stream=stream, follow_redirects=False)
             if response.is_success:
                 return response
             await response.aread()
@@ -321,13 +341,13 @@ class CometGeminiClient:
     def generate(self, model: str, request: GenerateContentRequest | Mapping[str, Any]) -> GenerateContentResponse:
         """One ``generateContent`` call. Raises ``ResponseBlockedError`` if the prompt was refused."""
         response = self._send(self._generate_request(model, request, "generateContent"))
-        return _unblocked(_parse(GenerateContentResponse, response))
+        return _answered(_parse(GenerateContentResponse, response))
 
     async def agenerate(
         self, model: str, request: GenerateContentRequest | Mapping[str, Any]
     ) -> GenerateContentResponse:
         response = await self._asend(self._generate_request(model, request, "generateContent"))
-        return _unblocked(_parse(GenerateContentResponse, response))
+        return _answered(_parse(GenerateContentResponse, response))
 
     def stream(
         self, model: str, request: GenerateContentRequest | Mapping[str, Any]
@@ -342,7 +362,7 @@ class CometGeminiClient:
                 for data in response.iter_bytes():
                     for payload in decoder.feed(data):
                         yield _unblocked(parser.parse(payload))
-            last = parser.finish(decoder.close())
+            last = parser.finish(decoder.close(), decoder.head)
             if last is not None:
                 yield _unblocked(last)
         finally:
@@ -359,7 +379,7 @@ class CometGeminiClient:
                 async for data in response.aiter_bytes():
                     for payload in decoder.feed(data):
                         yield _unblocked(parser.parse(payload))
-            last = parser.finish(decoder.close())
+            last = parser.finish(decoder.close(), decoder.head)
             if last is not None:
                 yield _unblocked(last)
         finally:

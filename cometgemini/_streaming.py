@@ -37,14 +37,18 @@ _LINE_END = (b"\n", b"\r")
 class SSEDecoder:
     """Incremental SSE framing: ``feed(bytes)`` returns the ``data`` payloads of the events it completed."""
 
-    __slots__ = ("_data", "_pending", "_skip_lf")
+    __slots__ = ("_data", "_pending", "_skip_lf", "head")
 
     def __init__(self) -> None:
         self._pending: list[bytes] = []  # an unfinished line, in pieces (no quadratic re-joining)
         self._data: list[bytes] = []  # data lines of the event being read
         self._skip_lf = False  # the last chunk ended in CR: a leading LF belongs to it
+        self.head = b""
+        """The first bytes of the body, to say what came instead of events."""
 
     def feed(self, chunk: bytes) -> list[bytes]:
+        if len(self.head) < 200:
+            self.head += chunk[: 200 - len(self.head)]
         if self._skip_lf and chunk[:1] == b"\n":
             chunk = chunk[1:]
         self._skip_lf = False
@@ -127,8 +131,15 @@ class StreamParser:
             code = data["error"].get("code")
             raise error_from_payload(code if isinstance(code, int) else 500, data)
 
-    def finish(self, leftover: bytes | None) -> GenerateContentResponse | None:
-        """Call at end of stream with ``SSEDecoder.close()``; raises if the final event never came."""
+    def finish(self, leftover: bytes | None, head: bytes = b"") -> GenerateContentResponse | None:
+        """Call at end of stream with ``SSEDecoder.close()`` (and its ``head``); raises if the final event
+        never came, or if the body was not an event stream at all."""
+        if self.events == 0 and leftover is None and head.strip():
+            snippet = " ".join(head.decode("utf-8", "replace").split())
+            raise MalformedResponseError(
+                f"the server answered 200 with something that is not an event stream: {snippet!r}. "
+                "Check base_url: it must serve the Gemini native API."
+            )
         chunk = None
         if leftover is not None:
             try:

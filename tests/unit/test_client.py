@@ -349,3 +349,15 @@ def test_bad_model_ids_are_refused_before_sending() -> None:
 def test_insecure_http_can_be_allowed_explicitly() -> None:
     client = CometGeminiClient(KEY, base_url="http://gw.internal", allow_insecure_http=True)
     assert client.base_url == "http://gw.internal"
+
+
+def test_a_200_without_candidates_or_block_reason_is_not_an_empty_answer() -> None:
+    server = Recorder(httpx.Response(200, json={"usageMetadata": {"promptTokenCount": 3}}))
+    with pytest.raises(MalformedResponseError, match="no candidates"):
+        make(server).generate("gemini-2.5-flash", HELLO)
+
+
+def test_a_stream_that_is_not_an_event_stream_is_malformed() -> None:
+    server = Recorder(httpx.Response(200, content=b"<html>gateway says hi</html>"))
+    with pytest.raises(MalformedResponseError, match="gateway says hi"):
+        list(make(server).stream("gemini-2.5-flash", HELLO))
