@@ -1,0 +1,102 @@
+"""langchain-tests' standard integration suite against the loopback emulator (no internet).
+
+The suite downloads a PDF, a WAV and PNGs with ``httpx.get``; an autouse fixture serves small offline
+stand-ins for those URLs instead, and refuses any other download.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+
+from langchain_cometgemini import ChatCometGemini
+from tests.langchain._media import offline_media  # noqa: F401  (autouse fixture)
+
+
+class TestChatCometGeminiIntegration(ChatModelIntegrationTests):
+    @pytest.fixture(autouse=True)
+    def _emulator_url(self, emulator: Any) -> None:
+        type(self)._base_url = emulator.base_url
+
+    _base_url = ""
+
+    @property
+    def chat_model_class(self) -> type[ChatCometGemini]:
+        return ChatCometGemini
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": "gemini-3-flash-preview", "api_key": "test-key", "base_url": self._base_url,
+                "max_retries": 0}
+
+    @property
+    def supports_image_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_image_urls(self) -> bool:
+        return True
+
+    @property
+    def supports_pdf_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_audio_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_video_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def supports_image_tool_message(self) -> bool:
+        return True
+
+    @property
+    def supports_pdf_tool_message(self) -> bool:
+        return True
+
+    @property
+    def supports_anthropic_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_model_override(self) -> bool:
+        return True
+
+    @property
+    def model_override_value(self) -> str:
+        return "gemini-2.5-flash"
+
+    @property
+    def supported_usage_metadata_details(self) -> dict[str, list[str]]:
+        return {"invoke": ["reasoning_output"], "stream": ["reasoning_output"]}
+
+    def invoke_with_reasoning_output(self, *, stream: bool = False) -> Any:
+        llm = ChatCometGemini(**self.chat_model_params, thinking_level="high")
+        prompt = "Think carefully: why is the sum of two odd numbers even?"
+        if not stream:
+            return llm.invoke(prompt)
+        full: Any = None
+        for chunk in llm.stream(prompt):
+            full = chunk if full is None else full + chunk
+        return full
+
+    @pytest.mark.xfail(reason="emulator limitation: json_mode sends no schema, and the emulator cannot follow the "
+                       "prompt's free-text format instruction (setup/punchline keys). Covered live.")
+    def test_json_mode(self, model: BaseChatModel) -> None:
+        super().test_json_mode(model)
+
+    @pytest.mark.xfail(reason="emulator limitation: it calls a function only when the prompt names it or asks to "
+                       "use a tool; the suite's prompt ('What is the weather in San Francisco?') does neither. "
+                       "tests/langchain/test_agent.py runs an agent loop over the emulator; covered live.")
+    def test_agent_loop(self, model: BaseChatModel) -> None:
+        super().test_agent_loop(model)
