@@ -41,7 +41,7 @@ emulator: $(STAMP)
 	$(BIN)/python -m cometgemini.emulator --port 8787
 
 demo: $(STAMP)
-	$(BIN)/python -m cometgemini.demo
+	$(BIN)/python examples/demo.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache build dist *.egg-info
