@@ -45,3 +45,25 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache build dist *.egg-info
+
+# Benchmarks run in their own venv (bench/.venv) so the incumbents never touch the test environment.
+BENCH_PY := bench/.venv/bin/python
+$(BENCH_PY): bench/requirements.txt pyproject.toml bench/setup_venv.sh
+	bash bench/setup_venv.sh
+	touch $@
+
+.PHONY: bench-venv bench-async bench-profile
+bench-venv: $(BENCH_PY)
+
+bench: $(BENCH_PY)
+	$(BENCH_PY) bench/run.py --json bench/results.json --chart bench/ratios.png
+
+bench-async: $(BENCH_PY)
+	$(BENCH_PY) bench/run.py --only async --async-reps 5 --json bench/results-async.json
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/run.py --quick
+
+bench-profile: $(BENCH_PY)
+	$(BENCH_PY) bench/micro.py
+	$(BENCH_PY) bench/profile_ours.py
