@@ -144,7 +144,7 @@ for block in response.message.blocks:
         print("[thought]", (block.content or "")[:200])
 print("answer:", response.message.content)
 print("thoughts_token_count:", response.additional_kwargs.get("thoughts_token_count"))
-print("raw usageMetadata.thoughtsTokenCount:", response.raw["usageMetadata"].get("thoughtsTokenCount"))
+print("raw usageMetadata.thoughtsTokenCount:", response.raw.usage_metadata.thoughts_token_count)
 """),
     code("""
 # streamed: thought text arrives in additional_kwargs["thinking_delta"], the answer in delta
