@@ -61,6 +61,18 @@ def _words(count: int, seed: int) -> str:
     return " ".join(_VOCAB[(seed + i) % len(_VOCAB)] for i in range(count))
 
 
+_KEYS_ASKED = re.compile(r"""['"`](\w+)['"`]""")
+
+
+def _schemaless_json(prompt: str, model: str) -> dict[str, Any]:
+    """JSON mode without a schema: the keys the prompt quotes ("with 'setup' and 'punchline' keys"), else
+    a small fixed object."""
+    keys = list(dict.fromkeys(_KEYS_ASKED.findall(prompt)))
+    if keys:
+        return {key: f"{key} about {short(prompt, 40)}" for key in keys}
+    return {"answer": short(prompt, 60), "model": model}
+
+
 def answer_text(ctx: Context, variant: int) -> str:
     gen = ctx.gen
     mime = gen.get("responseMimeType")
@@ -69,7 +81,7 @@ def answer_text(ctx: Context, variant: int) -> str:
         if isinstance(schema, dict):
             value = instance(schema, PromptValues(ctx.prompt))
         else:
-            value = {"answer": short(ctx.prompt, 60), "model": ctx.model}
+            value = _schemaless_json(ctx.prompt, ctx.model)
         return json.dumps(value, ensure_ascii=False)
     if mime == "text/x.enum":
         schema = gen.get("responseJsonSchema", gen.get("responseSchema")) or {}

@@ -11,6 +11,9 @@ __all__ = ["Call", "declarations", "plan_calls"]
 
 Call = tuple[str, dict[str, Any]]
 _ASKS = re.compile(r"\b(call|calls|invoke|use (a|the|your|some) (tool|function)s?|use tools?|run the tool)\b")
+_GENERIC = frozenset({"get", "set", "fetch", "find", "lookup", "look", "up", "search", "query", "do", "run", "make",
+                      "tool", "function", "info", "data", "current", "the", "a", "an", "of", "for", "by", "to",
+                      "and", "or", "with", "from", "list", "all", "new", "value", "result"})
 _REPEAT = {"twice": 2, "two times": 2, "2 times": 2, "three times": 3, "thrice": 3, "3 times": 3}
 
 
@@ -51,6 +54,19 @@ def _mentions(prompt: str, names: list[str]) -> list[tuple[int, str, str | None]
     return result
 
 
+def _topic_words(name: str) -> set[str]:
+    """The distinctive words of a function name: ``get_weather`` → {"weather"}, ``lookUpCity`` → {"city"}."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ").lower().split()
+    return {w for w in words if len(w) > 2 and w not in _GENERIC}
+
+
+def _on_topic(prompt: str, names: list[str]) -> list[str]:
+    """Declared functions whose distinctive words the prompt uses (a real model calls ``get_weather`` when
+    asked about the weather, without being told its name)."""
+    words = set(re.findall(r"[a-z0-9]+", prompt.lower()))
+    return [n for n in names if _topic_words(n) & words]
+
+
 def plan_calls(req: dict[str, Any], prompt: str, after_response: bool, called: list[str]) -> list[Call]:
     """The calls of this answer ([] for a text answer)."""
     decls = declarations(req)
@@ -69,7 +85,10 @@ def plan_calls(req: dict[str, Any], prompt: str, after_response: bool, called: l
     lower = prompt.lower()
     mentions = [m for m in _mentions(prompt, allowed)]
     if not mentions and mode not in ("ANY", "VALIDATED") and not _ASKS.search(lower):
-        return []
+        topical = _on_topic(prompt, allowed)
+        if not topical:
+            return []
+        mentions = [(0, topical[0], None)]
     shared = PromptValues(prompt)
     if not mentions:
         names = allowed if "parallel" in lower else allowed[:1]

@@ -387,3 +387,28 @@ def test_non_sse_stream_is_a_json_array(client: httpx.Client) -> None:
         "contents": [user("x"), {"role": "model", "parts": [{"functionCall": {"name": "f", "args": {}}}]}]})
     assert error.status_code == 400
     assert error.json()[0]["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_a_prompt_on_a_function_topic_calls_it_without_naming_it(client: httpx.Client) -> None:
+    body = {
+        "contents": [{"role": "user", "parts": [{"text": "What is the weather in San Francisco?"}]}],
+        "tools": [{"functionDeclarations": [
+            {"name": "get_weather", "parametersJsonSchema": {"type": "object", "properties": {
+                "city": {"type": "string"}}, "required": ["city"]}},
+            {"name": "get_stock_price", "parametersJsonSchema": {"type": "object", "properties": {}}},
+        ]}],
+    }
+    data = generate(client, "gemini-2.5-flash", body).json()
+    calls = [p["functionCall"] for p in data["candidates"][0]["content"]["parts"] if "functionCall" in p]
+    assert [c["name"] for c in calls] == ["get_weather"]
+    assert calls[0]["args"]["city"]
+
+
+def test_json_mode_without_schema_uses_the_keys_the_prompt_asks_for(client: httpx.Client) -> None:
+    body = {
+        "contents": [{"role": "user", "parts": [{"text": "Tell me a joke. Return JSON with 'setup' and "
+                                                          "'punchline' keys."}]}],
+        "generationConfig": {"responseMimeType": "application/json"},
+    }
+    data = generate(client, "gemini-2.5-flash", body).json()
+    assert set(json.loads(data["candidates"][0]["content"]["parts"][0]["text"])) == {"setup", "punchline"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_core.language_models import BaseChatModel
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_cometgemini import ChatCometGemini
@@ -90,13 +89,4 @@ class TestChatCometGeminiIntegration(ChatModelIntegrationTests):
             full = chunk if full is None else full + chunk
         return full
 
-    @pytest.mark.xfail(reason="emulator limitation: json_mode sends no schema, and the emulator cannot follow the "
-                       "prompt's free-text format instruction (setup/punchline keys). Covered live.")
-    def test_json_mode(self, model: BaseChatModel) -> None:
-        super().test_json_mode(model)
 
-    @pytest.mark.xfail(reason="emulator limitation: it calls a function only when the prompt names it or asks to "
-                       "use a tool; the suite's prompt ('What is the weather in San Francisco?') does neither. "
-                       "tests/langchain/test_agent.py runs an agent loop over the emulator; covered live.")
-    def test_agent_loop(self, model: BaseChatModel) -> None:
-        super().test_agent_loop(model)
