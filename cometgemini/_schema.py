@@ -37,7 +37,13 @@ import pydantic
 from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema
 
-__all__ = ["function_declaration_parts", "json_schema_of", "to_json_schema", "to_openapi_schema"]
+__all__ = [
+    "check_function_name",
+    "function_declaration_parts",
+    "json_schema_of",
+    "to_json_schema",
+    "to_openapi_schema",
+]
 
 _MAX_DEPTH = 64
 """Nesting levels a schema may have. Deeper ones are almost always a generator bug, and the limit keeps the
@@ -597,7 +603,18 @@ def json_schema_of(obj: object) -> dict[str, Any]:
     return to_json_schema(raw)
 
 
-_FUNCTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$")
+_FUNCTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
+
+
+def check_function_name(name: str, how_to_fix: str = "Rename the function.") -> str:
+    """``name`` if Gemini accepts it as a function name, else a ``ValueError``: a name outside the rule is a
+    400 at call time, so it is refused before anything is sent."""
+    if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
+        raise ValueError(
+            f"invalid tool name {name!r}: Gemini function names start with a letter or '_', then use only "
+            f"letters, digits, '_', '.', ':' or '-', 64 characters at most. {how_to_fix}"
+        )
+    return name
 
 
 def function_declaration_parts(func: Callable[..., Any]) -> tuple[str, str, dict[str, Any]]:
@@ -607,12 +624,7 @@ def function_declaration_parts(func: Callable[..., Any]) -> tuple[str, str, dict
     ``Annotated[..., Field(description=...)]`` or else the docstring's ``Args:`` section (Google style; Sphinx
     ``:param x:`` lines work too). ``self``/``cls``, ``*args`` and ``**kwargs`` are left out.
     """
-    name = getattr(func, "__name__", "")
-    if not _FUNCTION_NAME.match(name):
-        raise ValueError(
-            f"Function name {name!r} is not a valid Gemini function name. Use a def whose name starts with a "
-            "letter or '_' and has at most 128 letters, digits, '_', '.', ':' or '-'."
-        )
+    name = check_function_name(getattr(func, "__name__", ""), "Use a def with such a name, not a lambda.")
     summary, arg_docs = _parse_docstring(inspect.getdoc(func) or "")
     try:
         hints = typing.get_type_hints(func, include_extras=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from cometgemini._schema import to_json_schema
+from cometgemini._schema import check_function_name, to_json_schema
 
 __all__ = ["BUILTIN_TOOLS", "convert_tools", "declared_names", "ensure_wire_tools", "tool_config"]
 
@@ -35,15 +35,26 @@ def _builtin(tool: Any) -> dict[str, Any] | None:
     return None
 
 
+_RENAME = "Rename the tool (the function's or BaseTool's name, or the dict's 'name')."
+
+
 def _declaration(tool: Any) -> dict[str, Any]:
     if isinstance(tool, Mapping) and "functionDeclarations" in tool:
         raise ValueError("pass the function declarations themselves, not a Gemini 'tools' entry")
     if isinstance(tool, Mapping) and "parametersJsonSchema" in tool:  # already a Gemini declaration
+        check_function_name(tool.get("name"), _RENAME)
         return dict(tool)
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
-    function = convert_to_openai_tool(tool)["function"]
-    declaration: dict[str, Any] = {"name": function["name"]}
+    try:
+        function = convert_to_openai_tool(tool)["function"]
+    except (AttributeError, KeyError, TypeError) as exc:  # langchain-core's own message is often a bare KeyError
+        raise ValueError(
+            f"cannot turn {tool!r:.120} into a function declaration ({type(exc).__name__}: {exc}). Pass a "
+            "function, a BaseTool, a pydantic model, a TypedDict, or an OpenAI/Anthropic tool dict whose "
+            "parameters are a JSON Schema object."
+        ) from exc
+    declaration: dict[str, Any] = {"name": check_function_name(function["name"], _RENAME)}
     if function.get("description"):
         declaration["description"] = function["description"]
     parameters = function.get("parameters") or {"type": "object", "properties": {}}

@@ -9,11 +9,11 @@ step, and building a pydantic JSON Schema costs far more than the rest of the re
 from __future__ import annotations
 
 import contextlib
-import re
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cometgemini._schema import check_function_name
 from cometgemini._types import FunctionCallingConfig, FunctionDeclaration, Tool, ToolConfig
 
 __all__ = ["declaration_for", "tool_config_for", "wire_tools"]
@@ -73,16 +73,8 @@ def wire_tools(tools: Sequence[Any] | None) -> list[Tool] | None:
     return result + others
 
 
-_FUNCTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
-
-
 def _check_name(name: str) -> None:
-    """Google's rule for function names; a name outside it is a 400 at call time, so fail before sending."""
-    if not _FUNCTION_NAME.match(name):
-        raise ValueError(
-            f"invalid tool name {name!r}: Gemini function names start with a letter or underscore, then use only "
-            "letters, digits, '_', '.', ':' or '-', 64 characters at most. Rename the tool (ToolMetadata.name)."
-        )
+    check_function_name(name, "Rename the tool (ToolMetadata.name).")
 
 
 def _name_of_choice(choice: Mapping[str, Any]) -> str | None:

@@ -268,14 +268,6 @@ def test_llamaindex_tools(li_checked: tuple[Any, CheckingServer], specs: list[An
     outcome(server, lambda: llm.chat_with_tools(tools, user_msg="hi", tool_required=required))
 
 
-NAME_BUG = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="BUG (LangChain): function names are sent unchecked; Google refuses names outside "
-    "[A-Za-z_][A-Za-z0-9_.:-]{0,63} with a 400 at call time",
-)
-
-
-@NAME_BUG
 @pytest.mark.parametrize("name", ["my tool", "naïve", "1abc", "a" * 65, "get-weather!", ""])
 def test_langchain_invalid_function_names_fail_before_sending(lc_checked: tuple[Any, CheckingServer],
                                                               name: str) -> None:
@@ -497,9 +489,6 @@ def test_langchain_media_block_without_mime_type(lc_checked: tuple[Any, Checking
     outcome(server, lambda: llm.invoke([HumanMessage([{"type": "media", "data": "iVBORw0KGgo="}])]))
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason="BUG: a JSON-Schema tool dict whose 'type' is a "
-                   "list crashes in langchain_core's convert_to_openai_tool (AttributeError), not wrapped by "
-                   "convert_tools")
 def test_langchain_json_schema_tool_with_a_type_list(lc_checked: tuple[Any, CheckingServer]) -> None:
     llm, server = lc_checked
     outcome(server, lambda: llm.bind_tools([{"title": "A", "description": "", "type": ["string"]}]).invoke("hi"))
