@@ -192,11 +192,12 @@ def google_genai_sdk(base_url: str) -> Contender:
 
 
 async def _aclose(model: Any) -> None:
-    """Close a model's async pool: its own ``aclose`` if it has one, else the google-genai client inside."""
+    """Close a model's async pool: its own public ``aclose`` if it has one (ours: ``ChatCometGemini`` and
+    ``CometGemini``), else the google-genai client inside the incumbents."""
     if hasattr(model, "aclose"):
         await model.aclose()
         return
-    # ChatGoogleGenerativeAI.client, GoogleGenAI._client: a google-genai Client; CometGemini._client: ours
+    # ChatGoogleGenerativeAI.client, GoogleGenAI._client: a google-genai Client (they have no aclose)
     inner = getattr(model, "client", None) or getattr(model, "_client", None)
     closer = getattr(getattr(inner, "aio", inner), "aclose", None)
     if closer is not None:

@@ -7,6 +7,7 @@ defaults that never refuse a setting the server might accept.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -53,6 +54,7 @@ _LEVELS_PRO = ("LOW", "MEDIUM", "HIGH")
 _FAMILY = re.compile(r"^gemini-(\d+(?:\.\d+)?)")
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of the id, asked on every call by the adapters
 def model_info(model: str) -> ModelInfo:
     """Limits and thinking style of ``model``; never raises for an unknown id."""
     name = normalize_model(model).lower()

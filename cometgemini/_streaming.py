@@ -29,7 +29,7 @@ from ._types import (
     Part,
 )
 
-__all__ = ["SSEDecoder", "StreamAccumulator", "StreamParser", "is_final_chunk"]
+__all__ = ["SSEDecoder", "StreamAccumulator", "StreamParser", "is_final_chunk", "only_text"]
 
 _LINE_END = (b"\n", b"\r")
 
@@ -187,7 +187,7 @@ class _CandidateBuilder:
             self.citations.extend(candidate.citation_metadata.citation_sources)
 
     def _add_part(self, part: Part) -> None:
-        if part.text is None or part.thought_signature is not None or not _only_text(part):
+        if part.text is None or part.thought_signature is not None or not only_text(part):
             self.parts.append(part)  # signed or non-text parts stay exactly as they came
             return
         thought = bool(part.thought)
@@ -205,12 +205,19 @@ class _CandidateBuilder:
         return candidate
 
 
-def _only_text(part: Part) -> bool:
-    return part.model_extra in (None, {}) and all(
-        getattr(part, name) is None
-        for name in ("inline_data", "file_data", "function_call", "function_response", "executable_code",
-                     "code_execution_result", "video_metadata", "part_metadata")
-    )
+_NON_TEXT = ("inline_data", "file_data", "function_call", "function_response", "executable_code",
+             "code_execution_result", "video_metadata", "part_metadata")
+_NON_TEXT_SET = frozenset(_NON_TEXT)
+
+
+def only_text(part: Part) -> bool:
+    """No data beside ``text`` (and its metadata ``thought``, ``thought_signature``): no call, media, code or
+    unknown field."""
+    if part.model_extra:
+        return False
+    if _NON_TEXT_SET.isdisjoint(part.model_fields_set):  # a parsed delta: one set lookup, not eight getattrs
+        return True
+    return all(getattr(part, name) is None for name in _NON_TEXT)
 
 
 def _is_empty_grounding(name: str, value: Any) -> bool:

@@ -174,16 +174,17 @@ class CometGemini(FunctionCallingLLM):
     @property
     def metadata(self) -> LLMMetadata:
         key = (self.model, self.max_tokens)
-        if self._metadata is None or self._metadata[0] != key:
+        cached = self._metadata  # read once: each read of a private attribute goes through pydantic's __getattr__
+        if cached is None or cached[0] != key:
             info = model_info(self.model)
-            self._metadata = (key, LLMMetadata(
+            cached = self._metadata = (key, LLMMetadata(
                 context_window=info.context_window,
                 num_output=self.max_tokens or info.output_limit,
                 is_chat_model=True,
                 is_function_calling_model=True,
                 model_name=self.model,
             ))
-        return self._metadata[1]
+        return cached[1]
 
     # ------------------------------------------------------------------------------------ request building
 
