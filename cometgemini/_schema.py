@@ -606,7 +606,7 @@ def json_schema_of(obj: object) -> dict[str, Any]:
 _FUNCTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
 
 
-def check_function_name(name: str, how_to_fix: str = "Rename the function.") -> str:
+def check_function_name(name: object, how_to_fix: str = "Rename the function.") -> str:
     """``name`` if Gemini accepts it as a function name, else a ``ValueError``: a name outside the rule is a
     400 at call time, so it is refused before anything is sent."""
     if not isinstance(name, str) or not _FUNCTION_NAME.match(name):

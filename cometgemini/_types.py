@@ -17,6 +17,7 @@ Rules that keep us correct on the wire:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -59,10 +60,12 @@ __all__ = [
     "UsageMetadata",
     "VideoMetadata",
     "WireModel",
+    "is_base64_text",
     "to_wire",
 ]
 
 JsonDict = dict[str, Any]
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 
 
 class WireModel(BaseModel):
@@ -74,6 +77,12 @@ class WireModel(BaseModel):
         extra="allow",
         ser_json_bytes="base64",
     )
+
+
+def is_base64_text(text: str) -> bool:
+    """True for standard or URL-safe base64 (padding optional): what bytes fields such as
+    ``thoughtSignature`` must hold. The server answers anything else with 400 INVALID_ARGUMENT."""
+    return bool(_BASE64.fullmatch(text)) and len(text.rstrip("=")) % 4 != 1
 
 
 def to_wire(model: BaseModel) -> JsonDict:
@@ -348,6 +357,8 @@ class GenerateContentResponse(WireModel):
 
 
 class CountTokensResponse(WireModel):
+    model_config = ConfigDict(defer_build=True)  # rarely used: its validator is built on first use
+
     total_tokens: int = 0
     cached_content_token_count: int | None = None
     prompt_tokens_details: list[ModalityTokenCount] | None = None
@@ -355,6 +366,8 @@ class CountTokensResponse(WireModel):
 
 
 class EmbedContentRequest(WireModel):
+    model_config = ConfigDict(defer_build=True)  # rarely used: its validator is built on first use
+
     model: str | None = None
     content: Content
     task_type: str | None = None
@@ -363,14 +376,20 @@ class EmbedContentRequest(WireModel):
 
 
 class ContentEmbedding(WireModel):
+    model_config = ConfigDict(defer_build=True)  # rarely used: its validator is built on first use
+
     values: list[float] = Field(default_factory=list)
 
 
 class BatchEmbedContentsResponse(WireModel):
+    model_config = ConfigDict(defer_build=True)  # rarely used: its validator is built on first use
+
     embeddings: list[ContentEmbedding] = Field(default_factory=list)
 
 
 class Model(WireModel):
+    model_config = ConfigDict(defer_build=True)  # rarely used: its validator is built on first use
+
     name: str = ""
     base_model_id: str | None = None
     version: str | None = None

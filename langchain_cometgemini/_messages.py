@@ -42,7 +42,7 @@ from langchain_core.messages import (
 from langchain_core.messages.ai import UsageMetadata as LCUsage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from cometgemini._streaming import is_final_chunk
+from cometgemini._streaming import is_final_chunk, only_text
 from cometgemini._types import (
     Blob,
     Candidate,
@@ -55,6 +55,7 @@ from cometgemini._types import (
     GenerateContentResponse,
     Part,
     UsageMetadata,
+    is_base64_text,
 )
 
 __all__ = [
@@ -152,7 +153,11 @@ def _block_part(block: Mapping[str, Any]) -> Part | None:
     if kind == "media":  # langchain-google-genai's own block
         if block.get("file_uri"):
             return Part(file_data=FileData(file_uri=str(block["file_uri"]), mime_type=block.get("mime_type")))
-        return Part(inline_data=Blob(mime_type=str(block["mime_type"]), data=_b64(block.get("data", ""))))
+        data = _b64(block.get("data", ""))
+        mime = block.get("mime_type") or _mime_for("media", data)
+        if not mime:
+            raise ValueError("a {'type': 'media'} block needs its 'mime_type' (e.g. 'image/png') next to 'data'")
+        return Part(inline_data=Blob(mime_type=str(mime), data=data))
     if kind in ("tool_call", "tool_call_chunk", "invalid_tool_call", "thinking", "reasoning", "non_standard",
                 "server_tool_call", "server_tool_result", "server_tool_call_chunk", "refusal"):
         return None
@@ -262,6 +267,9 @@ def _model_parts(message: AIMessage, placeholder: bool) -> list[Part]:
         parts.append(Part(function_call=FunctionCall(name=call["name"], args=call["args"], id=wire_id),
                           thought_signature=sig))
     parts.extend(Part(text="", thought_signature=sig) for start, stop, sig, tail in spans if tail and start == stop)
+    for part in parts:  # a damaged signature is dropped, not sent to a certain 400
+        if part.thought_signature is not None and not is_base64_text(part.thought_signature):
+            part.thought_signature = None
     return parts
 
 
@@ -322,6 +330,12 @@ class _Results:
         name = message.name or self.names.get(call_id)
         if not name:
             raise ValueError(f"ToolMessage {call_id!r} answers no earlier tool call; set its name=")
+        if call_id not in self.names and (call_id or name not in self.names.values()):
+            # Gemini refuses a functionResponse that follows no functionCall (400 INVALID_ARGUMENT)
+            raise ValueError(
+                f"tool result {call_id or name!r} answers no tool call earlier in the conversation: keep the "
+                "AIMessage with its tool_calls together with its ToolMessages (e.g. when trimming history)"
+            )
         part, media = _tool_result(message, name)
         self.pending.append((self.order.get(call_id, len(self.order) + len(self.pending)), part, media))
 
@@ -409,6 +423,11 @@ class _PartBuilder:
                 delta.items.append(block)
         return delta
 
+    def add_text(self, text: str) -> int:
+        """A non-empty unsigned answer-text delta; returns its block index."""
+        self.text_len += len(text)
+        return self._index("text")
+
     def _text(self, part: Part, delta: _Delta) -> None:
         text, sig = part.text or "", part.thought_signature
         if part.thought:
@@ -427,8 +446,7 @@ class _PartBuilder:
             self.keys.add(key)
             delta.sigs[key] = sig
         if text:
-            delta.items.append({"type": "text", "text": text, "index": self._index("text")})
-            self.text_len += len(text)
+            delta.items.append({"type": "text", "text": text, "index": self.add_text(text)})
 
     def _call(self, part: Part, delta: _Delta) -> None:
         call = cast(FunctionCall, part.function_call)
@@ -582,21 +600,41 @@ def chat_result(response: GenerateContentResponse, model: str) -> ChatResult:
 
 
 class StreamConverter:
-    """One ``ChatGenerationChunk`` per streamed event: content deltas, usage deltas (their sum is the final
-    usage exactly) and, on the final event only, the ``response_metadata``."""
+    """One ``ChatGenerationChunk`` per streamed event: content deltas and, on the final event, the usage and
+    the ``response_metadata``. Usage travels on the final chunk (and on any event after it) only, as the change
+    since the last usage sent: the sum over all chunks is the final usage exactly, and the intermediate chunks
+    LangChain keeps and merges stay small."""
 
-    __slots__ = ("_builder", "_calls", "_model", "_usage")
+    __slots__ = ("_builder", "_calls", "_finished", "_model", "_seen", "_sent")
 
     def __init__(self, model: str) -> None:
         self._builder = _PartBuilder()
         self._model = model
-        self._usage: _Counts = (0, 0, 0, 0, 0, 0, 0)
+        self._seen: UsageMetadata | None = None  # the latest usage snapshot
+        self._sent: _Counts = (0, 0, 0, 0, 0, 0, 0)  # the usage the chunks so far add up to
+        self._finished = False
         self._calls = 0
 
     def convert(self, chunk: GenerateContentResponse) -> ChatGenerationChunk:
-        candidate = chunk.candidates[0] if chunk.candidates else None
-        delta = self._builder.convert(candidate.content.parts if candidate else ())
+        if chunk.usage_metadata is not None:
+            self._seen = chunk.usage_metadata
         final = is_final_chunk(chunk)
+        self._finished = self._finished or final
+        candidate = chunk.candidates[0] if chunk.candidates else None
+        parts = candidate.content.parts if candidate else ()
+        if not self._finished and not self._builder.list_mode and _plain_text(parts):
+            # the common event, a bare text delta: no usage, no metadata beyond the provider
+            text = "".join([p.text for p in parts if p.text])
+            if text:
+                self._builder.add_text(text)
+            message = AIMessageChunk(content=text, response_metadata={"model_provider": PROVIDER},
+                                     id=chunk.response_id)
+            return ChatGenerationChunk(message=message)
+        return self._convert(chunk, candidate, parts, final)
+
+    def _convert(self, chunk: GenerateContentResponse, candidate: Candidate | None, parts: Sequence[Part],
+                 final: bool) -> ChatGenerationChunk:
+        delta = self._builder.convert(parts)
         content: str | list[Any] = (
             _merged_items(delta.items, keep_index=True) if self._builder.list_mode
             else "".join(i["text"] for i in delta.items)
@@ -607,10 +645,10 @@ class StreamConverter:
                                 "type": "tool_call_chunk"})
             self._calls += 1
         usage_delta = None
-        if chunk.usage_metadata is not None:
-            counts = _counts(chunk.usage_metadata)
-            change = tuple(now - before for now, before in zip(counts, self._usage, strict=True))
-            self._usage = counts
+        if self._finished and self._seen is not None:
+            counts = _counts(self._seen)
+            change = tuple(now - before for now, before in zip(counts, self._sent, strict=True))
+            self._sent = counts
             if any(change):
                 usage_delta = _usage_dict(cast(_Counts, change))
         message = AIMessageChunk(
@@ -625,3 +663,11 @@ class StreamConverter:
         )
         info = {"finish_reason": candidate.finish_reason} if final and candidate is not None else None
         return ChatGenerationChunk(message=message, generation_info=info)
+
+
+def _plain_text(parts: Sequence[Part]) -> bool:
+    """Only answer text (no thought, signature, call, media or unknown field): LangChain's plain-string case."""
+    for part in parts:
+        if part.text is None or part.thought or part.thought_signature is not None or not only_text(part):
+            return False
+    return True

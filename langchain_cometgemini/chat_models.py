@@ -7,6 +7,7 @@ shared by every call (connection pooling), never serialized, and rebuilt after u
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
@@ -65,6 +66,14 @@ _CONNECTION_FIELDS = frozenset({"api_key", "base_url", "api_version", "auth", "t
                                 "default_headers", "http_client", "http_async_client", "allow_insecure_http"})
 _REQUEST_KEYS = frozenset({"tools", "toolConfig", "tool_config", "systemInstruction", "cachedContent",
                            "serviceTier", "service_tier", "labels", "store"})
+
+
+@functools.cache
+def _identifying_names(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The settings that are fields of ``cls`` (a name that is not one would go through pydantic's slow
+    ``__getattr__`` and raise, on every call: LangChain reads ``_identifying_params`` per invoke)."""
+    names = (*_GENERATION, "thinking_level", "thinking_budget", "include_thoughts")
+    return tuple(name for name in names if name in cls.model_fields)
 
 
 def _safety_settings(value: Any) -> list[dict[str, str]] | None:
@@ -238,8 +247,10 @@ class ChatCometGemini(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         params = {"model": self.model, "base_url": self.base_url}
-        params.update({k: getattr(self, k) for k in (*_GENERATION, "thinking_level", "thinking_budget",
-                                                      "include_thoughts") if getattr(self, k, None) is not None})
+        for name in _identifying_names(type(self)):
+            value = getattr(self, name)
+            if value is not None:
+                params[name] = value
         return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
@@ -310,6 +321,11 @@ class ChatCometGemini(BaseChatModel):
         if thinking is not None:
             generation["thinking_config"] = thinking
         system, contents = to_contents(messages, placeholder_signatures=info.thinking == "level")
+        if not contents:
+            raise ValueError(
+                "nothing to send: the conversation has no user or model turn with content "
+                "(only system messages, or empty text). Add a HumanMessage."
+            )
         tools = ensure_wire_tools(settings.get("tools"))
         config = tool_config(settings.get("tool_choice"), declared_names(tools)) or settings.get("tool_config")
         mode = ((config or {}).get("functionCallingConfig") or {}).get("mode")

@@ -36,7 +36,6 @@ import base64
 import hashlib
 import json
 import mimetypes
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from io import IOBase
@@ -67,6 +66,7 @@ from cometgemini._types import (
     Part,
     UsageMetadata,
     VideoMetadata,
+    is_base64_text,
 )
 
 __all__ = [
@@ -224,13 +224,12 @@ class _Calls:
         self.names.add(name)
 
 
-_BASE64 = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
 
 
 def _signature(value: Any) -> str | None:
     """A stored signature if it can be one (base64 text); anything else (a lossy round trip, a hand-made
     message) is dropped rather than sent to a certain 400."""
-    if isinstance(value, str) and _BASE64.match(value) and len(value.rstrip("=")) % 4 != 1:
+    if isinstance(value, str) and is_base64_text(value):
         return value
     return None
 

@@ -154,6 +154,15 @@ def test_stream_usage_deltas_sum_to_final_and_metadata_only_on_last_chunk() -> N
         "thoughtsTokenCount", 0)
 
 
+def test_stream_usage_travels_on_the_final_chunk_only() -> None:
+    # every event of the recording carries usageMetadata; the chunks LangChain keeps should not
+    rec = Recorder().sse("streamGenerateContent_sse_usage_every_event_gemini-2.5-flash.sse")
+    chunks = list(make_llm(rec, model="gemini-2.5-flash").stream("hi"))
+    assert len(chunks) > 1
+    assert [c.usage_metadata is not None for c in chunks] == [False] * (len(chunks) - 1) + [True]
+    assert chunks[-1].usage_metadata == merged(chunks).usage_metadata
+
+
 def test_streamed_thoughts_give_list_content_and_reasoning_blocks() -> None:
     rec = Recorder().sse("streamGenerateContent_sse_thought_parts_gemini-2.5-pro.sse")
     full = merged(list(make_llm(rec, model="gemini-2.5-pro", include_thoughts=True).stream("hi")))

@@ -88,14 +88,14 @@ def test_placeholder_signature_for_an_unsigned_first_call_on_gemini_3() -> None:
 
 
 def test_thinking_blocks_replayed_as_thought_parts() -> None:
-    ai = ours(content=[{"type": "thinking", "thinking": "plan", "signature": "T"}, {"type": "text", "text": "ans"}])
+    ai = ours(content=[{"type": "thinking", "thinking": "plan", "signature": "VA=="}, {"type": "text", "text": "ans"}])
     _, contents = wire([HumanMessage("x"), ai])
-    assert contents[1]["parts"] == [{"text": "plan", "thought": True, "thoughtSignature": "T"}, {"text": "ans"}]
+    assert contents[1]["parts"] == [{"text": "plan", "thought": True, "thoughtSignature": "VA=="}, {"text": "ans"}]
 
 
 def test_v1_reasoning_and_code_blocks_replayed() -> None:
     ai = ours(content=[
-        {"type": "reasoning", "reasoning": "r", "extras": {"signature": "R"}},
+        {"type": "reasoning", "reasoning": "r", "extras": {"signature": "Ug=="}},
         {"type": "server_tool_call", "name": "code_interpreter", "id": "c", "args": {"code": "print(1)"}},
         {"type": "server_tool_result", "tool_call_id": "c", "status": "success", "output": "1\n",
          "extras": {"outcome": "OUTCOME_OK"}},
@@ -103,7 +103,7 @@ def test_v1_reasoning_and_code_blocks_replayed() -> None:
     ])
     _, contents = wire([HumanMessage("x"), ai])
     assert contents[1]["parts"] == [
-        {"text": "r", "thought": True, "thoughtSignature": "R"},
+        {"text": "r", "thought": True, "thoughtSignature": "Ug=="},
         {"executableCode": {"language": "PYTHON", "code": "print(1)"}},
         {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "1\n"}},
         {"text": "done"},
@@ -152,3 +152,10 @@ def test_image_in_tool_message_follows_the_function_response() -> None:
 def test_unknown_block_type_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unsupported content block type 'hologram'"):
         to_contents([HumanMessage(content=[{"type": "hologram"}])])
+
+
+def test_a_damaged_signature_is_dropped_not_sent() -> None:
+    ai = ours(content=[{"type": "thinking", "thinking": "plan", "signature": "not base64!"},
+                       {"type": "text", "text": "ans"}])
+    _, contents = wire([HumanMessage("x"), ai])
+    assert contents[1]["parts"] == [{"text": "plan", "thought": True}, {"text": "ans"}]

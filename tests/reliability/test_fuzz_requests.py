@@ -222,13 +222,6 @@ def outcome(server: CheckingServer, call: Any, tolerate: tuple[str, ...] = ()) -
     assert not [p for p in server.problems if not any(known in p for known in tolerate)], server.problems
 
 
-KNOWN_BUGS = ("contents is not specified", "does not match any function call")
-"""Invalid requests the LangChain adapter sends today, each with its own xfail test below, tolerated by its
-fuzz test so that it keeps looking for other bugs: a conversation that converts to no turn at all
-(``test_langchain_empty_conversation_fails_before_sending``), and a tool result with no matching call
-(``test_langchain_orphan_tool_result_fails_before_sending``)."""
-
-
 @FUZZ
 @given(st.lists(lc_tools(), min_size=1, max_size=3), st.sampled_from([None, "auto", "any", "none", "f"]))
 def test_langchain_tools(lc_checked: tuple[Any, CheckingServer], tools: list[Any], choice: str | None) -> None:
@@ -367,22 +360,9 @@ def lc_messages(draw: st.DrawFn) -> Any:
 @given(st.lists(lc_messages(), max_size=6))
 def test_langchain_messages(lc_checked: tuple[Any, CheckingServer], messages: list[Any]) -> None:
     llm, server = lc_checked
-    outcome(server, lambda: llm.invoke(messages), KNOWN_BUGS)
+    outcome(server, lambda: llm.invoke(messages))
 
 
-EMPTY_BUG = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="BUG (LangChain): a conversation with no user/model turn (no messages, only a system message, only "
-    "empty text) is sent with empty contents: a 400 from the server",
-)
-ORPHAN_BUG = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="BUG (LangChain): a tool result whose call is not in the history is sent as a functionResponse "
-    "matching no functionCall: a 400 from the server",
-)
-
-
-@EMPTY_BUG
 @pytest.mark.parametrize("case", ["none", "system only", "empty text"])
 def test_langchain_empty_conversation_fails_before_sending(lc_checked: tuple[Any, CheckingServer], case: str) -> None:
     from langchain_core.messages import HumanMessage, SystemMessage
@@ -463,7 +443,6 @@ def test_llamaindex_empty_conversation_fails_before_sending(li_checked: tuple[An
     outcome(server, lambda: llm.chat(messages))
 
 
-@ORPHAN_BUG
 def test_langchain_orphan_tool_result_fails_before_sending(lc_checked: tuple[Any, CheckingServer]) -> None:
     from langchain_core.messages import HumanMessage, ToolMessage
 
@@ -480,8 +459,6 @@ def test_llamaindex_orphan_tool_result_fails_before_sending(li_checked: tuple[An
         role="tool", content="21 C", additional_kwargs={"tool_call_id": "call-1", "name": "get_weather"})]))
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason="BUG: a legacy {'type': 'media'} block without "
-                   "'mime_type' raises KeyError('mime_type') in langchain_cometgemini._messages._block_part")
 def test_langchain_media_block_without_mime_type(lc_checked: tuple[Any, CheckingServer]) -> None:
     from langchain_core.messages import HumanMessage
 
