@@ -12,10 +12,11 @@ import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_cometgemini import ChatCometGemini
+from tests.langchain._capabilities import GeminiCapabilities
 from tests.langchain._media import offline_media  # noqa: F401  (autouse fixture)
 
 
-class TestChatCometGeminiIntegration(ChatModelIntegrationTests):
+class TestChatCometGeminiIntegration(GeminiCapabilities, ChatModelIntegrationTests):
     @pytest.fixture(autouse=True)
     def _emulator_url(self, emulator: Any) -> None:
         type(self)._base_url = emulator.base_url
@@ -23,57 +24,8 @@ class TestChatCometGeminiIntegration(ChatModelIntegrationTests):
     _base_url = ""
 
     @property
-    def chat_model_class(self) -> type[ChatCometGemini]:
-        return ChatCometGemini
-
-    @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"model": "gemini-3-flash-preview", "api_key": "test-key", "base_url": self._base_url,
-                "max_retries": 0}
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_video_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_model_override(self) -> bool:
-        return True
-
-    @property
-    def model_override_value(self) -> str:
-        return "gemini-2.5-flash"
+        return {"model": "gemini-3-flash-preview", "api_key": "test-key", "base_url": self._base_url, "max_retries": 0}
 
     @property
     def supported_usage_metadata_details(self) -> dict[str, list[str]]:
@@ -88,5 +40,3 @@ class TestChatCometGeminiIntegration(ChatModelIntegrationTests):
         for chunk in llm.stream(prompt):
             full = chunk if full is None else full + chunk
         return full
-
-

@@ -12,6 +12,7 @@ import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_cometgemini import ChatCometGemini
+from tests.langchain._capabilities import GeminiCapabilities
 from tests.langchain._media import offline_media  # noqa: F401  (autouse fixture)
 
 pytestmark = [
@@ -20,50 +21,10 @@ pytestmark = [
 ]
 
 
-class TestChatCometGeminiLive(ChatModelIntegrationTests):
-    @property
-    def chat_model_class(self) -> type[ChatCometGemini]:
-        return ChatCometGemini
-
+class TestChatCometGeminiLive(GeminiCapabilities, ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": os.environ.get("COMETGEMINI_LIVE_MODEL", "gemini-3-flash-preview")}
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_model_override(self) -> bool:
-        return True
-
-    @property
-    def model_override_value(self) -> str:
-        return "gemini-2.5-flash"
 
 
 @pytest.mark.live

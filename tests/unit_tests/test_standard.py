@@ -8,14 +8,10 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_tests.unit_tests import ChatModelUnitTests
 
-from langchain_cometgemini import ChatCometGemini
+from tests.langchain._capabilities import GeminiCapabilities
 
 
-class TestChatCometGeminiStandard(ChatModelUnitTests):
-    @property
-    def chat_model_class(self) -> type[ChatCometGemini]:
-        return ChatCometGemini
-
+class TestChatCometGeminiStandard(GeminiCapabilities, ChatModelUnitTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": "gemini-3-flash-preview", "api_key": "test-key"}
@@ -27,50 +23,6 @@ class TestChatCometGeminiStandard(ChatModelUnitTests):
             {"model": "gemini-2.5-flash"},
             {"api_key": "env-key", "base_url": "https://example.test"},
         )
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_video_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_model_override(self) -> bool:
-        return True
-
-    @property
-    def model_override_value(self) -> str:
-        return "gemini-2.5-flash"
 
     @pytest.mark.xfail(
         strict=True,
