@@ -132,7 +132,8 @@ def _count_tokens_body(model: str, request: GenerateContentRequest | Sequence[Co
 def _embed_batches(
     model: str, contents: Sequence[str | Content], task_type: str | None, title: str | None,
     output_dimensionality: int | None,
-) -> list[bytes]:
+) -> list[tuple[bytes, int]]:
+    """``(body, how many inputs it holds)`` per batchEmbedContents request, at most 100 inputs each."""
     requests: list[EmbedContentRequest] = []
     for i, item in enumerate(contents):
         if isinstance(item, str) and not item.strip():
@@ -141,9 +142,12 @@ def _embed_batches(
         requests.append(EmbedContentRequest(model=f"models/{model}", content=content, task_type=task_type,
                                             title=title, output_dimensionality=output_dimensionality))
     return [
-        b'{"requests":['
-        + b",".join(r.model_dump_json(by_alias=True, exclude_none=True).encode() for r in batch)
-        + b"]}"
+        (
+            b'{"requests":['
+            + b",".join(r.model_dump_json(by_alias=True, exclude_none=True).encode() for r in batch)
+            + b"]}",
+            len(batch),
+        )
         for batch in (requests[i : i + EMBED_BATCH_LIMIT] for i in range(0, len(requests), EMBED_BATCH_LIMIT))
     ]
 
@@ -470,11 +474,10 @@ class CometGeminiClient:
     ) -> list[list[float]]:
         """Vectors for ``contents``, in order, through ``batchEmbedContents`` (100 per request)."""
         name = normalize_model(model)
-        bodies = _embed_batches(name, contents, task_type, title, output_dimensionality)
+        batches = _embed_batches(name, contents, task_type, title, output_dimensionality)
         url = self._url(name, "batchEmbedContents")
         vectors: list[list[float]] = []
-        for i, body in enumerate(bodies):
-            size = min(EMBED_BATCH_LIMIT, len(contents) - i * EMBED_BATCH_LIMIT)
+        for body, size in batches:
             vectors.extend(_vectors(self._send(self._request("POST", url, body)), size))
         return vectors
 
@@ -491,18 +494,17 @@ class CometGeminiClient:
         """As ``embed``, with up to ``max_concurrency`` batches in flight; results stay in input order.
         Pass a semaphore instead of a number to share one bound between concurrent calls."""
         name = normalize_model(model)
-        bodies = _embed_batches(name, contents, task_type, title, output_dimensionality)
+        batches = _embed_batches(name, contents, task_type, title, output_dimensionality)
         url = self._url(name, "batchEmbedContents")
         gate = (max_concurrency if isinstance(max_concurrency, asyncio.Semaphore)
                 else asyncio.Semaphore(max(1, max_concurrency)))
 
-        async def one(i: int, body: bytes) -> list[list[float]]:
-            size = min(EMBED_BATCH_LIMIT, len(contents) - i * EMBED_BATCH_LIMIT)
+        async def one(body: bytes, size: int) -> list[list[float]]:
             async with gate:
                 return _vectors(await self._asend(self._request("POST", url, body)), size)
 
-        batches = await asyncio.gather(*(one(i, b) for i, b in enumerate(bodies)))
-        return [vector for batch in batches for vector in batch]
+        results = await asyncio.gather(*(one(body, size) for body, size in batches))
+        return [vector for result in results for vector in result]
 
     # ---------------------------------------------------------------- models
 
