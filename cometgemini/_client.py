@@ -19,13 +19,14 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Literal, TypeVar, overload
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from ._aiohttp import AiohttpPool, aiohttp_available
 from ._catalog import normalize_model
 from ._config import ClientConfig, resolve_config
 from ._exceptions import (
@@ -37,6 +38,7 @@ from ._exceptions import (
     ResponseBlockedError,
     error_from_response,
 )
+from ._http import Call, Whole
 from ._retry import RetryPolicy, retry_after_from_headers
 from ._streaming import SSEDecoder, StreamParser
 from ._types import (
@@ -53,6 +55,7 @@ from ._types import (
 __all__ = ["CometGeminiClient"]
 
 logger = logging.getLogger("cometgemini")
+Answer = httpx.Response | Whole  # a read answer: status_code, headers, content, is_success
 M = TypeVar("M", bound=BaseModel)
 EMBED_BATCH_LIMIT = 100
 
@@ -60,30 +63,42 @@ EMBED_BATCH_LIMIT = 100
 # ------------------------------------------------------------------------------------------- pure helpers
 
 
-@contextmanager
-def _mapped_transport_errors() -> Iterator[None]:
-    """httpx's network errors as ours (the key is never in them: httpx does not print headers)."""
-    try:
-        yield
-    except httpx.TransportError as exc:
-        if isinstance(exc, httpx.TimeoutException) and not _refused_in_disguise(exc):
-            raise APITimeoutError(f"request timed out ({type(exc).__name__}); raise timeout= if needed") from exc
-        raise APIConnectionError(f"connection failed: {type(exc).__name__}: {exc}") from exc
+class _TransportErrors:
+    """httpx's network errors as ours (the key is never in them: httpx does not print headers). Stateless, so
+    one instance serves every request (no per-request context-manager objects alive while it waits)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, httpx.TransportError):
+            if isinstance(exc, httpx.TimeoutException) and not _refused_in_disguise(exc):
+                raise APITimeoutError(f"request timed out ({type(exc).__name__}); raise timeout= if needed") from exc
+            raise APIConnectionError(f"connection failed: {type(exc).__name__}: {exc}") from exc
+
+
+_MAPPED = _TransportErrors()
+
+
+def _mapped_transport_errors() -> _TransportErrors:
+    return _MAPPED
 
 
 def _refused_in_disguise(exc: httpx.TimeoutException) -> bool:
-    """httpx-aiohttp maps every aiohttp connection error, a refused connection included, to ConnectTimeout;
-    only a real timeout underneath makes it one."""
+    """On a client you pass in with the ``httpx-aiohttp`` transport, every aiohttp connection error, a refused
+    connection included, arrives as ConnectTimeout; only a real timeout underneath makes it one."""
     cause = exc.__cause__
     return cause is not None and type(cause).__module__.startswith("aiohttp") and not isinstance(cause, TimeoutError)
 
 
-def _status_error(response: httpx.Response) -> APIStatusError:
+def _status_error(response: Answer) -> APIStatusError:
     retry_after = retry_after_from_headers(response.headers)
     return error_from_response(response.status_code, response.headers, response.content, retry_after)
 
 
-def _parse(model: type[M], response: httpx.Response) -> M:
+def _parse(model: type[M], response: Answer) -> M:
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
@@ -152,7 +167,7 @@ def _embed_batches(
     ]
 
 
-def _vectors(response: httpx.Response, expected: int) -> list[list[float]]:
+def _vectors(response: Answer, expected: int) -> list[list[float]]:
     parsed = _parse(BatchEmbedContentsResponse, response)
     if len(parsed.embeddings) != expected:
         raise MalformedResponseError(
@@ -169,15 +184,52 @@ def _transport_for(client: httpx.Client | httpx.AsyncClient, url: httpx.URL) -> 
     return pick(url) if callable(pick) else None
 
 
-def _new_async_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """An httpx API over aiohttp's connection pool when installed (many times faster with requests in
-    flight; see bench/RESULTS.md), else httpx's own."""
+class _HttpxAsyncPool:
+    """An ``httpx.AsyncClient`` with the interface of ``AiohttpPool``: yours (through ``send``, redirects never
+    followed), or ours when aiohttp is not installed (straight to the transport ``send`` would pick)."""
+
+    def __init__(self, client: httpx.AsyncClient, build: Callable[[Call], httpx.Request], base_url: str | None) -> None:
+        self.client = client
+        self._build = build
+        self._transport = None if base_url is None else _transport_for(client, httpx.URL(base_url))
+
+    @property
+    def is_closed(self) -> bool:
+        return self.client.is_closed
+
+    async def _send(self, call: Call, stream: bool) -> httpx.Response:
+        request = self._build(call)
+        if self._transport is None:
+            # never follow, even on a user's client: httpx would carry x-goog-api-key to the other host
+            return await self.client.send(request, stream=stream, follow_redirects=False)
+        response: httpx.Response = await self._transport.handle_async_request(request)
+        response.request = request
+        if not stream:
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
+        return response
+
+    async def fetch(self, call: Call) -> httpx.Response:
+        return await self._send(call, stream=False)
+
+    async def open_stream(self, call: Call) -> httpx.Response:
+        return await self._send(call, stream=True)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _new_async_pool(config: ClientConfig, timeout: httpx.Timeout,
+                    build: Callable[[Call], httpx.Request]) -> AiohttpPool | _HttpxAsyncPool:
+    """aiohttp's pool when installed (many times faster with requests in flight; see bench/RESULTS.md),
+    else httpx's own."""
+    if aiohttp_available():
+        return AiohttpPool(config.base_url, config.headers(), timeout)
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-    try:
-        from httpx_aiohttp import AiohttpTransport
-    except ImportError:
-        return httpx.AsyncClient(timeout=timeout, limits=limits)
-    return httpx.AsyncClient(timeout=timeout, transport=AiohttpTransport(limits=limits))
+    return _HttpxAsyncPool(httpx.AsyncClient(timeout=timeout, limits=limits), build, config.base_url)
 
 
 # ------------------------------------------------------------------------------------------- the client
@@ -231,10 +283,10 @@ class CometGeminiClient:
         self._http = http_client
         self._own_http = http_client is None
         self._transport: httpx.BaseTransport | None = None  # of our own pool, for our host
-        self._ahttp = http_async_client
-        self._own_ahttp = http_async_client is None
-        self._atransport: httpx.AsyncBaseTransport | None = None
-        self._ahttp_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._own_apool = http_async_client is None
+        self._apool: AiohttpPool | _HttpxAsyncPool | None = (
+            None if http_async_client is None else _HttpxAsyncPool(http_async_client, self._request, None))
+        self._apool_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
 
     @property
     def config(self) -> ClientConfig:
@@ -266,17 +318,16 @@ class CometGeminiClient:
                     self._http = client
         return self._http
 
-    def _async_client(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        if self._ahttp is not None and (not self._own_ahttp or self._on_loop(loop)):
-            return self._ahttp
-        self._ahttp = _new_async_client(self._timeout)
-        self._atransport = _transport_for(self._ahttp, httpx.URL(self._config.base_url))
-        self._ahttp_loop = weakref.ref(loop)
-        return self._ahttp
+    def _async_pool(self) -> AiohttpPool | _HttpxAsyncPool:
+        pool = self._apool
+        if pool is not None and (not self._own_apool or self._on_loop(asyncio.get_running_loop())):
+            return pool
+        self._apool = pool = _new_async_pool(self._config, self._timeout, self._request)
+        self._apool_loop = weakref.ref(asyncio.get_running_loop())
+        return pool
 
     def _on_loop(self, loop: asyncio.AbstractEventLoop) -> bool:
-        return self._ahttp_loop is not None and self._ahttp_loop() is loop
+        return self._apool_loop is not None and self._apool_loop() is loop
 
     def close(self) -> None:
         if self._http is not None and self._own_http:
@@ -285,10 +336,10 @@ class CometGeminiClient:
 
     async def aclose(self) -> None:
         self.close()
-        if self._ahttp is not None and self._own_ahttp:
-            client, self._ahttp, self._atransport = self._ahttp, None, None  # nothing keeps the pool alive
+        if self._apool is not None and self._own_apool:
+            pool, self._apool = self._apool, None  # nothing keeps the pool alive
             if self._on_loop(asyncio.get_running_loop()):
-                await client.aclose()
+                await pool.aclose()
 
     def __enter__(self) -> CometGeminiClient:
         return self
@@ -312,9 +363,13 @@ class CometGeminiClient:
             url = self._urls[(model, method)] = httpx.URL(self._config.url(normalize_model(model), method))
         return url
 
-    def _request(self, method: str, url: httpx.URL | str, body: bytes | None) -> httpx.Request:
+    def _model_url(self, model: str) -> httpx.URL:
+        return httpx.URL(f"{self._config.base_url}/{self._config.api_version}/models/{normalize_model(model)}")
+
+    def _request(self, call: Call) -> httpx.Request:
         """The request httpx would build from ``content=body``, given whole (Host and Content-Length included),
         so httpx does not re-derive its headers on every call: two thirds of the cost of building it."""
+        method, url, body = call
         headers = self._head
         if body is not None and self._sized:
             headers = [*headers, (b"Content-Length", b"%d" % len(body))]
@@ -323,20 +378,21 @@ class CometGeminiClient:
         request.read()
         return request
 
-    def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+    def _send(self, call: Call, stream: bool = False) -> httpx.Response:
         attempt = 0
         while True:
             try:
-                return self._send_once(request, stream)
+                return self._send_once(call, stream)
             except APIError as error:
                 wait = self._policy.wait_before_retry(error, attempt)
                 if wait is None:
                     raise
-                logger.info("retrying %s in %.2fs after: %s", request.url.path, wait, error.message)
+                logger.info("retrying %s in %.2fs after: %s", call.url.path, wait, error.message)
             attempt += 1
             time.sleep(wait)
 
-    def _send_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
+    def _send_once(self, call: Call, stream: bool) -> httpx.Response:
+        request = self._request(call)
         with _mapped_transport_errors():
             client = self._sync_client()
             if self._own_http and self._transport is not None:
@@ -359,55 +415,50 @@ class CometGeminiClient:
             response.close()
         raise _status_error(response)
 
-    async def _asend(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+    @overload
+    async def _asend(self, call: Call, stream: Literal[True]) -> httpx.Response: ...
+
+    @overload
+    async def _asend(self, call: Call, stream: Literal[False] = ...) -> Answer: ...
+
+    async def _asend(self, call: Call, stream: bool = False) -> Answer:
         attempt = 0
         while True:
             try:
-                return await self._asend_once(request, stream)
+                return await self._asend_once(call, stream)
             except APIError as error:
                 wait = self._policy.wait_before_retry(error, attempt)
                 if wait is None:
                     raise
-                logger.info("retrying %s in %.2fs after: %s", request.url.path, wait, error.message)
+                logger.info("retrying %s in %.2fs after: %s", call.url.path, wait, error.message)
             attempt += 1
             await asyncio.sleep(wait)
 
-    async def _asend_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
+    async def _asend_once(self, call: Call, stream: bool) -> Answer:
         with _mapped_transport_errors():
-            client = self._async_client()
-            if self._own_ahttp and self._atransport is not None:
-                response = await self._atransport.handle_async_request(request)
-                response.request = request
-                if not stream:
-                    try:
-                        await response.aread()
-                    except BaseException:
-                        await response.aclose()
-                        raise
-            else:
-                response = await client.send(request, stream=stream, follow_redirects=False)
+            pool = self._async_pool()
+            response: Answer = await (pool.open_stream(call) if stream else pool.fetch(call))
             if response.is_success:
                 return response
-            await response.aread()
-            await response.aclose()
+            if isinstance(response, httpx.Response):
+                await response.aread()
+                await response.aclose()
         raise _status_error(response)
 
     # ---------------------------------------------------------------- generateContent
 
-    def _generate_request(self, model: str, request: GenerateContentRequest | Mapping[str, Any],
-                          method: str) -> httpx.Request:
-        body = _request_body(request, GenerateContentRequest)
-        return self._request("POST", self._url(model, method), body)
+    def _generate_call(self, model: str, request: GenerateContentRequest | Mapping[str, Any], method: str) -> Call:
+        return Call("POST", self._url(model, method), _request_body(request, GenerateContentRequest))
 
     def generate(self, model: str, request: GenerateContentRequest | Mapping[str, Any]) -> GenerateContentResponse:
         """One ``generateContent`` call. Raises ``ResponseBlockedError`` if the prompt was refused."""
-        response = self._send(self._generate_request(model, request, "generateContent"))
+        response = self._send(self._generate_call(model, request, "generateContent"))
         return _answered(_parse(GenerateContentResponse, response))
 
     async def agenerate(
         self, model: str, request: GenerateContentRequest | Mapping[str, Any]
     ) -> GenerateContentResponse:
-        response = await self._asend(self._generate_request(model, request, "generateContent"))
+        response = await self._asend(self._generate_call(model, request, "generateContent"))
         return _answered(_parse(GenerateContentResponse, response))
 
     def stream(
@@ -415,8 +466,8 @@ class CometGeminiClient:
     ) -> Iterator[GenerateContentResponse]:
         """``streamGenerateContent?alt=sse``: each chunk holds only the new parts (fold them with
         ``StreamAccumulator``). Raises ``APIConnectionError`` if the stream ends before its final event."""
-        http_request = self._generate_request(model, request, "streamGenerateContent?alt=sse")
-        response = self._send(http_request, stream=True)
+        call = self._generate_call(model, request, "streamGenerateContent?alt=sse")
+        response = self._send(call, stream=True)
         decoder, parser = SSEDecoder(), StreamParser()
         try:
             with _mapped_transport_errors():
@@ -432,8 +483,8 @@ class CometGeminiClient:
     async def astream(
         self, model: str, request: GenerateContentRequest | Mapping[str, Any]
     ) -> AsyncIterator[GenerateContentResponse]:
-        http_request = self._generate_request(model, request, "streamGenerateContent?alt=sse")
-        response = await self._asend(http_request, stream=True)
+        call = self._generate_call(model, request, "streamGenerateContent?alt=sse")
+        response = await self._asend(call, stream=True)
         decoder, parser = SSEDecoder(), StreamParser()
         try:
             with _mapped_transport_errors():
@@ -451,15 +502,15 @@ class CometGeminiClient:
     def count_tokens(self, model: str, request: GenerateContentRequest | Sequence[Content]) -> CountTokensResponse:
         """Tokens of ``request``; system instruction and tools count too when the request has them."""
         name = normalize_model(model)
-        http_request = self._request("POST", self._url(name, "countTokens"), _count_tokens_body(name, request))
-        return _parse(CountTokensResponse, self._send(http_request))
+        call = Call("POST", self._url(name, "countTokens"), _count_tokens_body(name, request))
+        return _parse(CountTokensResponse, self._send(call))
 
     async def acount_tokens(
         self, model: str, request: GenerateContentRequest | Sequence[Content]
     ) -> CountTokensResponse:
         name = normalize_model(model)
-        http_request = self._request("POST", self._url(name, "countTokens"), _count_tokens_body(name, request))
-        return _parse(CountTokensResponse, await self._asend(http_request))
+        call = Call("POST", self._url(name, "countTokens"), _count_tokens_body(name, request))
+        return _parse(CountTokensResponse, await self._asend(call))
 
     # ---------------------------------------------------------------- embeddings
 
@@ -478,7 +529,7 @@ class CometGeminiClient:
         url = self._url(name, "batchEmbedContents")
         vectors: list[list[float]] = []
         for body, size in batches:
-            vectors.extend(_vectors(self._send(self._request("POST", url, body)), size))
+            vectors.extend(_vectors(self._send(Call("POST", url, body)), size))
         return vectors
 
     async def aembed(
@@ -501,7 +552,7 @@ class CometGeminiClient:
 
         async def one(body: bytes, size: int) -> list[list[float]]:
             async with gate:
-                return _vectors(await self._asend(self._request("POST", url, body)), size)
+                return _vectors(await self._asend(Call("POST", url, body)), size)
 
         results = await asyncio.gather(*(one(body, size) for body, size in batches))
         return [vector for result in results for vector in result]
@@ -509,9 +560,7 @@ class CometGeminiClient:
     # ---------------------------------------------------------------- models
 
     def get_model(self, model: str) -> Model:
-        url = f"{self._config.base_url}/{self._config.api_version}/models/{normalize_model(model)}"
-        return _parse(Model, self._send(self._request("GET", url, None)))
+        return _parse(Model, self._send(Call("GET", self._model_url(model), None)))
 
     async def aget_model(self, model: str) -> Model:
-        url = f"{self._config.base_url}/{self._config.api_version}/models/{normalize_model(model)}"
-        return _parse(Model, await self._asend(self._request("GET", url, None)))
+        return _parse(Model, await self._asend(Call("GET", self._model_url(model), None)))

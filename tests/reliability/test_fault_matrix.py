@@ -170,8 +170,8 @@ def closed_port() -> int:
 @every_surface
 @every_mode
 def test_connection_refused(surface: str, mode: str) -> None:
-    """Not a timeout, on the aiohttp transport either (httpx-aiohttp 0.2.0 maps every aiohttp connection
-    error, a refused connection included, to httpx.ConnectTimeout; the core looks underneath)."""
+    """Not a timeout, on the aiohttp driver either (aiohttp's ClientConnectorError is a connect error, not a
+    timeout; httpx-aiohttp, used before, mapped it to httpx.ConnectTimeout)."""
     url = f"http://127.0.0.1:{closed_port()}"
     out = Outcome()
     error = expect(surface, cg.APIConnectionError, lambda: run(surface, mode, url, out=out, max_retries=0))

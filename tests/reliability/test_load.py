@@ -90,7 +90,7 @@ class Adapter:
     @property
     def http(self) -> Any:
         # only read, to check that aclose() closed the pool; the socket counts are the public evidence
-        return getattr(self.llm.client, "_ahttp", None)
+        return getattr(self.llm.client, "_apool", None)
 
     async def aclose(self) -> None:
         if self.name == "langchain":

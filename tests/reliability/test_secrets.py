@@ -414,7 +414,7 @@ def hop(target: str, seen: list[dict[str, str]]) -> Iterator[str]:
 @pytest.mark.parametrize("mode", MODES)
 def test_redirect_is_not_followed(surface: str, mode: str) -> None:
     """A real redirect (307, which keeps method and body) to another origin, over real sockets, through the
-    default transports (httpx for sync, httpx-aiohttp for async): the other host sees nothing."""
+    default transports (httpx for sync, our aiohttp driver for async): the other host sees nothing."""
     other: list[dict[str, str]] = []
     first: list[dict[str, str]] = []
     with (hop("", other) as elsewhere, hop(elsewhere.replace("127.0.0.1", "localhost"), first) as url,
