@@ -8,8 +8,7 @@ Core errors are converted at the adapter boundary (``lc_errors``), keeping their
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 from typing import Any
 
 from langchain_core import exceptions as lc
@@ -115,13 +114,25 @@ def convert_error(exc: core.CometGeminiError) -> Exception:
     return exc
 
 
-@contextmanager
-def lc_errors() -> Iterator[None]:
-    """Re-raise core errors as their LangChain-aware twins."""
-    try:
-        yield
-    except core.CometGeminiError as exc:
-        converted = convert_error(exc)
-        if converted is exc:
-            raise
-        raise converted from exc
+class _LangChainErrors:
+    """Re-raises core errors as their LangChain-aware twins. Stateless, so one instance serves every call: a
+    generator-based context manager would add two objects per call that stay alive while it is in flight."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, core.CometGeminiError):
+            converted = convert_error(exc)
+            if converted is not exc:
+                raise converted from exc
+
+
+_LC_ERRORS = _LangChainErrors()
+
+
+def lc_errors() -> _LangChainErrors:
+    """``with lc_errors():`` re-raises core errors as their LangChain-aware twins."""
+    return _LC_ERRORS

@@ -27,6 +27,7 @@ from cometgemini._catalog import ModelInfo, model_info
 from cometgemini._client import CometGeminiClient
 from cometgemini._config import resolve_config
 from cometgemini._schema import json_schema_of, to_json_schema
+from cometgemini._signatures import precompute_signatures
 from cometgemini._types import GenerateContentRequest, GenerationConfig, ThinkingConfig
 
 from . import _blocks
@@ -447,3 +448,6 @@ class ChatCometGemini(BaseChatModel):
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+
+precompute_signatures(ChatCometGemini, "_generate", "_agenerate")  # LangChain inspects these on every call

@@ -39,6 +39,7 @@ from pydantic import BaseModel
 from cometgemini._catalog import ModelInfo
 from cometgemini._catalog import model_info as _catalog_info
 from cometgemini._client import CometGeminiClient
+from cometgemini._signatures import precompute_signatures
 from cometgemini._types import Content, GenerateContentRequest, GenerateContentResponse, GenerationConfig
 
 from . import _structured
@@ -488,3 +489,8 @@ async def _apartial_objects(
         current = process_streaming_objects(response, output_cls, cur_objects=current and [current], llm=llm)
         yield current
 
+
+
+# LlamaIndex's instrumentation binds each span's arguments through inspect.signature on every call
+precompute_signatures(CometGemini, "chat", "achat", "stream_chat", "astream_chat", "complete", "acomplete",
+                      "stream_complete", "astream_complete")
