@@ -176,6 +176,12 @@ def _vectors(response: Answer, expected: int) -> list[list[float]]:
     return [e.values for e in parsed.embeddings]
 
 
+def _encoded(response: httpx.Response) -> bool:
+    """Whether the body needs httpx's reader: encoded, or already read (a response built with its content).
+    Otherwise reading it raw skips a per-chunk pass-through layer."""
+    return response.is_stream_consumed or "content-encoding" in response.headers
+
+
 def _transport_for(client: httpx.Client | httpx.AsyncClient, url: httpx.URL) -> Any:
     """The transport ``client.send`` would use for ``url``: its pool, or the proxy its environment names.
     Every request of ours goes to one host, so this is decided once per pool. This reads a private httpx
@@ -471,7 +477,7 @@ class CometGeminiClient:
         decoder, parser = SSEDecoder(), StreamParser()
         try:
             with _mapped_transport_errors():
-                for data in response.iter_bytes():
+                for data in response.iter_bytes() if _encoded(response) else response.iter_raw():
                     for payload in decoder.feed(data):
                         yield _unblocked(parser.parse(payload))
             last = parser.finish(decoder.close(), decoder.head)
@@ -488,7 +494,7 @@ class CometGeminiClient:
         decoder, parser = SSEDecoder(), StreamParser()
         try:
             with _mapped_transport_errors():
-                async for data in response.aiter_bytes():
+                async for data in response.aiter_bytes() if _encoded(response) else response.aiter_raw():
                     for payload in decoder.feed(data):
                         yield _unblocked(parser.parse(payload))
             last = parser.finish(decoder.close(), decoder.head)

@@ -32,6 +32,7 @@ from ._types import (
 __all__ = ["SSEDecoder", "StreamAccumulator", "StreamParser", "is_final_chunk", "only_text"]
 
 _LINE_END = (b"\n", b"\r")
+_ONE_EVENT_END = (b"\n\n", b"\r\n\r\n")
 
 
 class SSEDecoder:
@@ -54,6 +55,11 @@ class SSEDecoder:
         self._skip_lf = False
         if not chunk:
             return []
+        if not self._pending and not self._data and chunk.startswith(b"data: ") and chunk.endswith(_ONE_EVENT_END):
+            # the usual network chunk: exactly one event with one data line (checked, not assumed)
+            payload = chunk[6:].rstrip(b"\r\n")
+            if b"\n" not in payload and b"\r" not in payload and chunk[6 + len(payload):] in _ONE_EVENT_END:
+                return [payload]
         if b"\n" not in chunk and b"\r" not in chunk:
             self._pending.append(chunk)
             return []

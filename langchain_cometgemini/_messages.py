@@ -668,6 +668,11 @@ class StreamConverter:
 def _plain_text(parts: Sequence[Part]) -> bool:
     """Only answer text (no thought, signature, call, media or unknown field): LangChain's plain-string case."""
     for part in parts:
+        if part.model_fields_set == _TEXT_ONLY and part.text is not None and not part.model_extra:
+            continue  # a parsed text delta, ``{"text": ...}`` and nothing else: one set comparison
         if part.text is None or part.thought or part.thought_signature is not None or not only_text(part):
             return False
     return True
+
+
+_TEXT_ONLY = frozenset({"text"})

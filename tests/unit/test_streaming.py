@@ -59,6 +59,25 @@ def test_every_recorded_stream_decodes_the_same_under_any_chunking(name: str) ->
     assert _decode(data, list(range(1, len(data)))) == whole  # one byte at a time
 
 
+EVENT_SHAPES = [
+    b'data: {"a": 1}\r\n\r\n', b'data: {"b": 2}\n\n', b"data: \n\n", b'data:{"c": 3}\n\n',
+    b'data: {"d":\ndata: 4}\n\n', b': keep-alive\n\n', b'event: x\r\ndata: {"e": 5}\r\n\r\n',
+    b'data: {"f": 6}\n\r\n', b'data: {"g": 7}\r\r', b'data: {"h": 8}\n\ndata: {"i": 9}\n\n',
+]
+
+
+def test_one_event_per_chunk_decodes_as_byte_by_byte() -> None:
+    """Whole events arriving one per network chunk (the decoder's shortcut) against the same bytes fed one at
+    a time, in every order of the shapes above."""
+    rng = random.Random(7)
+    for _ in range(200):
+        chunks = rng.choices(EVENT_SHAPES, k=rng.randint(1, 8))
+        decoder = SSEDecoder()
+        by_chunk = [event for chunk in chunks for event in decoder.feed(chunk)]
+        data = b"".join(chunks)
+        assert by_chunk == _decode(data, list(range(1, len(data)))), chunks
+
+
 def test_lf_cr_and_crlf_line_ends_and_multiline_data() -> None:
     data = b'data: {"a":\ndata: 1}\n\n: comment\rdata: {"b": 2}\r\rid: 7\r\nevent: x\r\ndata: {"c": 3}\r\n\r\n'
     assert [json.loads(e) for e in _decode(data, [])] == [{"a": 1}, {"b": 2}, {"c": 3}]
