@@ -380,6 +380,89 @@ def llamaindex_floor(_base_url: str) -> Contender:
     return Contender("LlamaIndex floor (no I/O)", "framework", call, stream)
 
 
+async def _raw_aiohttp_call(base_url: str) -> tuple[Callable[[str], Awaitable[str]], AsyncClose]:
+    """The raw aiohttp call of ``raw_aiohttp``, for the framework floors to wrap."""
+    aiohttp = _need("aiohttp")
+    gen_url, _ = _urls(base_url)
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200), headers=HEADERS)
+
+    async def answer(prompt: str) -> str:
+        async with session.post(gen_url, data=_body(prompt)) as response:
+            response.raise_for_status()
+            return _text(json.loads(await response.read()))
+
+    return answer, session.close
+
+
+def langchain_over_aiohttp(base_url: str) -> Contender:
+    """The least any LangChain chat model can cost over raw aiohttp: ``ainvoke`` of a model whose ``_agenerate``
+    is the raw aiohttp call and one ``AIMessage`` (no request or response conversion)."""
+    core = _need("langchain_core.language_models.chat_models")
+    messages = _need("langchain_core.messages")
+    outputs = _need("langchain_core.outputs")
+
+    async def make() -> tuple[AsyncCall, AsyncClose]:
+        answer, close = await _raw_aiohttp_call(base_url)
+
+        class AiohttpChat(core.BaseChatModel):  # type: ignore[misc,name-defined]
+            @property
+            def _llm_type(self) -> str:
+                return "raw-aiohttp"
+
+            def _generate(self, messages_: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
+                raise NotImplementedError
+
+            async def _agenerate(self, messages_: Any, stop: Any = None, run_manager: Any = None,
+                                 **kw: Any) -> Any:
+                message = messages.AIMessage(content=await answer(messages_[-1].content))
+                return outputs.ChatResult(generations=[outputs.ChatGeneration(message=message)])
+
+        model = AiohttpChat()
+
+        async def acall(prompt: str) -> str:
+            return str((await model.ainvoke(prompt)).content)
+
+        return acall, close
+
+    return Contender("LangChain floor (raw aiohttp inside)", "framework", make_async=make)
+
+
+def llamaindex_over_aiohttp(base_url: str) -> Contender:
+    """The least any LlamaIndex LLM can cost over raw aiohttp: ``achat`` (with the decorator real integrations
+    use) around the raw aiohttp call and one ``ChatResponse``."""
+    llms = _need("llama_index.core.llms")
+    callbacks = _need("llama_index.core.llms.callbacks")
+    ChatMessage, ChatResponse, LLMMetadata = llms.ChatMessage, llms.ChatResponse, llms.LLMMetadata
+
+    async def make() -> tuple[AsyncCall, AsyncClose]:
+        answer, close = await _raw_aiohttp_call(base_url)
+
+        class AiohttpLLM(llms.CustomLLM):  # type: ignore[misc,name-defined]
+            @property
+            def metadata(self) -> Any:
+                return LLMMetadata(is_chat_model=True)
+
+            def complete(self, prompt: str, formatted: bool = False, **kw: Any) -> Any:
+                raise NotImplementedError
+
+            def stream_complete(self, prompt: str, formatted: bool = False, **kw: Any) -> Any:
+                raise NotImplementedError
+
+            @callbacks.llm_chat_callback()
+            async def achat(self, messages: Any, **kw: Any) -> Any:
+                text = await answer(messages[-1].content)
+                return ChatResponse(message=ChatMessage(role="assistant", content=text))
+
+        model = AiohttpLLM()
+
+        async def acall(prompt: str) -> str:
+            return str((await model.achat([ChatMessage(role="user", content=prompt)])).message.content)
+
+        return acall, close
+
+    return Contender("LlamaIndex floor (raw aiohttp inside)", "framework", make_async=make)
+
+
 def _events_in(prompt: str) -> int:
     import re
 
@@ -391,7 +474,8 @@ SYNC_FACTORIES = (raw_httpx, google_genai_sdk, langchain_google_genai, llamainde
                   ours_client, chat_comet_gemini, comet_gemini_llamaindex, langchain_floor, llamaindex_floor)
 ASYNC_FACTORIES = (raw_aiohttp, httpx_async_plain, httpx_async_aiohttp, httpx_request_aiohttp_transport,
                    google_genai_sdk, langchain_google_genai,
-                   llamaindex_google_genai, ours_client, chat_comet_gemini, comet_gemini_llamaindex)
+                   llamaindex_google_genai, ours_client, chat_comet_gemini, comet_gemini_llamaindex,
+                   langchain_over_aiohttp, llamaindex_over_aiohttp)
 MEMORY_FACTORIES = {"ChatCometGemini": chat_comet_gemini, "CometGemini (llama-index)": comet_gemini_llamaindex,
                     "CometGeminiClient": ours_client, "raw httpx": raw_httpx,
                     "LangChain floor (no I/O)": langchain_floor, "LlamaIndex floor (no I/O)": llamaindex_floor}
