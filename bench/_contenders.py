@@ -336,24 +336,32 @@ def langchain_floor(_base_url: str) -> Contender:
     return Contender("LangChain floor (no I/O)", "framework", lambda p: model.invoke(p).content, stream)
 
 
-def llamaindex_floor(_base_url: str) -> Contender:
-    """A LlamaIndex LLM that answers at once, with the decorators real integrations use."""
+def _chat_only_llm() -> Any:
+    """A LlamaIndex ``CustomLLM`` base for the floors: a chat model whose completion methods refuse."""
     llms = _need("llama_index.core.llms")
-    callbacks = _need("llama_index.core.llms.callbacks")
-    ChatMessage, ChatResponse, LLMMetadata = llms.ChatMessage, llms.ChatResponse, llms.LLMMetadata
 
-    class ConstantLLM(llms.CustomLLM):  # type: ignore[misc,name-defined]
-        events: int = 500
-
+    class ChatOnlyLLM(llms.CustomLLM):  # type: ignore[misc,name-defined]
         @property
         def metadata(self) -> Any:
-            return LLMMetadata(is_chat_model=True)
+            return llms.LLMMetadata(is_chat_model=True)
 
         def complete(self, prompt: str, formatted: bool = False, **kw: Any) -> Any:
             raise NotImplementedError
 
         def stream_complete(self, prompt: str, formatted: bool = False, **kw: Any) -> Any:
             raise NotImplementedError
+
+    return ChatOnlyLLM
+
+
+def llamaindex_floor(_base_url: str) -> Contender:
+    """A LlamaIndex LLM that answers at once, with the decorators real integrations use."""
+    llms = _need("llama_index.core.llms")
+    callbacks = _need("llama_index.core.llms.callbacks")
+    ChatMessage, ChatResponse = llms.ChatMessage, llms.ChatResponse
+
+    class ConstantLLM(_chat_only_llm()):  # type: ignore[misc]
+        events: int = 500
 
         @callbacks.llm_chat_callback()
         def chat(self, messages: Any, **kw: Any) -> Any:
@@ -432,22 +440,12 @@ def llamaindex_over_aiohttp(base_url: str) -> Contender:
     use) around the raw aiohttp call and one ``ChatResponse``."""
     llms = _need("llama_index.core.llms")
     callbacks = _need("llama_index.core.llms.callbacks")
-    ChatMessage, ChatResponse, LLMMetadata = llms.ChatMessage, llms.ChatResponse, llms.LLMMetadata
+    ChatMessage, ChatResponse = llms.ChatMessage, llms.ChatResponse
 
     async def make() -> tuple[AsyncCall, AsyncClose]:
         answer, close = await _raw_aiohttp_call(base_url)
 
-        class AiohttpLLM(llms.CustomLLM):  # type: ignore[misc,name-defined]
-            @property
-            def metadata(self) -> Any:
-                return LLMMetadata(is_chat_model=True)
-
-            def complete(self, prompt: str, formatted: bool = False, **kw: Any) -> Any:
-                raise NotImplementedError
-
-            def stream_complete(self, prompt: str, formatted: bool = False, **kw: Any) -> Any:
-                raise NotImplementedError
-
+        class AiohttpLLM(_chat_only_llm()):  # type: ignore[misc]
             @callbacks.llm_chat_callback()
             async def achat(self, messages: Any, **kw: Any) -> Any:
                 text = await answer(messages[-1].content)
