@@ -44,6 +44,7 @@ def _mapped(exc: BaseException) -> httpx.TransportError:
     """aiohttp's error as the httpx error that says the same thing (most specific classes first)."""
     import aiohttp
 
+    _drop_request_headers(exc)  # it is chained under the error we raise
     message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if isinstance(exc, getattr(aiohttp, "ConnectionTimeoutError", ())):  # aiohttp >= 3.10
         return httpx.ConnectTimeout(message)
@@ -56,6 +57,18 @@ def _mapped(exc: BaseException) -> httpx.TransportError:
     if isinstance(exc, aiohttp.InvalidURL):
         return httpx.UnsupportedProtocol(message)
     return httpx.RemoteProtocolError(message)  # a malformed HTTP answer, or any other aiohttp.ClientError
+
+
+def _drop_request_headers(exc: BaseException) -> None:
+    """aiohttp's response errors (a malformed answer, say) keep the request they answer, headers and key
+    included, and print it in their repr: blank those headers, in the error and in its args."""
+    info = getattr(exc, "request_info", None)
+    if isinstance(info, tuple) and hasattr(info, "_replace"):
+        from multidict import CIMultiDict, CIMultiDictProxy
+
+        clean = info._replace(headers=CIMultiDictProxy(CIMultiDict()))
+        exc.request_info = clean  # type: ignore[attr-defined]
+        exc.args = tuple(clean if arg is info else arg for arg in exc.args)
 
 
 def _is_aiohttp_error(exc: BaseException) -> bool:

@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import http.server
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -152,3 +153,45 @@ async def test_without_aiohttp_the_httpx_pool_serves(emulator: Any, monkeypatch:
     with pytest.raises(cg.AuthenticationError):
         async with cg.CometGeminiClient("wrong", base_url=emulator.base_url, max_retries=0) as client:
             await client.agenerate(MODEL, BODY)
+
+
+@pytest.fixture
+def garbled_server() -> Iterator[str]:
+    """Answers every request with a malformed status line (aiohttp raises ClientResponseError)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 2x0 WHAT\r\nfoo\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+async def test_a_malformed_answer_leaves_no_key_anywhere_in_the_error_chain(garbled_server: str) -> None:
+    """aiohttp's ClientResponseError keeps the request's headers and shows them in its repr; chained under
+    our error, it must not carry the key there."""
+    secret = "sk-canary-0123456789abcdefghij"
+    async with cg.CometGeminiClient(secret, base_url=garbled_server, max_retries=0) as client:
+        with pytest.raises(cg.APIConnectionError) as info:
+            await client.agenerate(MODEL, BODY)
+    chain: list[BaseException] = []
+    error: BaseException | None = info.value
+    while error is not None and len(chain) < 20:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    assert any(type(e).__name__ == "ClientResponseError" for e in chain)  # the case this test is about
+    for error in chain:
+        assert secret not in repr(error) and secret not in str(error)
+        assert secret not in repr(vars(error)) and secret not in repr(error.args)
