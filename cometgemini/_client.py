@@ -20,6 +20,7 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
@@ -528,15 +529,25 @@ class CometGeminiClient:
         task_type: str | None = None,
         title: str | None = None,
         output_dimensionality: int | None = None,
+        max_concurrency: int = 4,
     ) -> list[list[float]]:
-        """Vectors for ``contents``, in order, through ``batchEmbedContents`` (100 per request)."""
+        """Vectors for ``contents``, in order, through ``batchEmbedContents`` (100 per request). With more than
+        one batch, up to ``max_concurrency`` requests are in flight, from threads sharing the pool; if one
+        fails, its error is raised once the requests already in flight are done."""
         name = normalize_model(model)
         batches = _embed_batches(name, contents, task_type, title, output_dimensionality)
         url = self._url(name, "batchEmbedContents")
-        vectors: list[list[float]] = []
-        for body, size in batches:
-            vectors.extend(_vectors(self._send(Call("POST", url, body)), size))
-        return vectors
+
+        def one(batch: tuple[bytes, int]) -> list[list[float]]:
+            return _vectors(self._send(Call("POST", url, batch[0])), batch[1])
+
+        workers = min(max(1, max_concurrency), len(batches))
+        if workers == 1:
+            results = [one(batch) for batch in batches]
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cometgemini-embed") as pool:
+                results = list(pool.map(one, batches))
+        return [vector for result in results for vector in result]
 
     async def aembed(
         self,

@@ -243,12 +243,14 @@ def embed(
     task_type: str | None,
     title: str | None,
     output_dimensionality: int | None,
+    max_concurrency: int,
 ) -> list[list[float]]:
     """``client.embed`` with an empty list answered locally and an unsupported endpoint explained."""
     if not texts:
         return []
     with explain_unsupported(model, client.base_url):
-        return client.embed(model, texts, task_type=task_type, title=title, output_dimensionality=output_dimensionality)
+        return client.embed(model, texts, task_type=task_type, title=title, output_dimensionality=output_dimensionality,
+                            max_concurrency=max_concurrency)
 
 
 async def aembed(

@@ -1,7 +1,7 @@
 """``CometGeminiEmbeddings``: LangChain ``Embeddings`` over Gemini's ``batchEmbedContents``, via CometAPI or Google.
 
 Documents are embedded as ``RETRIEVAL_DOCUMENT`` and queries as ``RETRIEVAL_QUERY`` unless told otherwise;
-batches of 100 go out sequentially (sync) or up to ``max_concurrency`` at a time (async), in input order.
+batches of 100 go out up to ``max_concurrency`` at a time (threads for sync, tasks for async), in input order.
 """
 
 from __future__ import annotations
@@ -127,7 +127,8 @@ class CometGeminiEmbeddings(Serializable, Embeddings):
     """Retries per batch after the first attempt (408, 409, 429, 5xx, timeouts, dropped connections)."""
     default_headers: dict[str, str] | None = None
     max_concurrency: int = Field(default=4, ge=1)
-    """Async only: at most this many batch requests in flight from this object per event loop."""
+    """At most this many batch requests in flight: per event loop from this object (async), per call (sync:
+    ``embed_documents`` of more than 100 texts sends its batches from that many threads)."""
     allow_insecure_http: bool = False
     http_client: httpx.Client | None = Field(default=None, exclude=True, repr=False)
     """Your own ``httpx.Client`` (proxies, ``MockTransport`` in tests); not serialized or pickled."""
@@ -174,11 +175,12 @@ class CometGeminiEmbeddings(Serializable, Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Vectors for ``texts`` in order. ``[]`` for ``[]`` (no request); an empty string is a ``ValueError``."""
         with _langchain_errors():
-            return embed(self.client, self.model, texts, **request_options("document", self))
+            return embed(self.client, self.model, texts, max_concurrency=self.max_concurrency,
+                         **request_options("document", self))
 
     def embed_query(self, text: str) -> list[float]:
         with _langchain_errors():
-            return embed(self.client, self.model, [text], **request_options("query", self))[0]
+            return embed(self.client, self.model, [text], max_concurrency=1, **request_options("query", self))[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         gate = self._gate.for_running_loop(self.max_concurrency)

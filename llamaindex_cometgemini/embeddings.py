@@ -89,7 +89,8 @@ class CometGeminiEmbedding(BaseEmbedding):
     max_concurrency: int = Field(
         default=4,
         ge=1,
-        description=("Async only: at most this many batch requests in flight from this object per event loop."),
+        description=("At most this many batch requests in flight: per event loop from this object (async), per "
+                     "call of more than 100 texts (sync)."),
     )
     allow_insecure_http: bool = Field(default=False, description="Allow http:// to a non-loopback host.")
     http_client: httpx.Client | None = Field(
@@ -142,13 +143,14 @@ class CometGeminiEmbedding(BaseEmbedding):
     # ---------------------------------------------------------------- embeddings
 
     def _get_query_embedding(self, query: str) -> Embedding:
-        return embed(self.client, self.model_name, [query], **request_options("query", self))[0]
+        return embed(self.client, self.model_name, [query], max_concurrency=1, **request_options("query", self))[0]
 
     def _get_text_embedding(self, text: str) -> Embedding:
         return self._get_text_embeddings([text])[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
-        return embed(self.client, self.model_name, texts, **request_options("document", self))
+        return embed(self.client, self.model_name, texts, max_concurrency=self.max_concurrency,
+                     **request_options("document", self))
 
     async def _aget_query_embedding(self, query: str) -> Embedding:
         gate = self._gate.for_running_loop(self.max_concurrency)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 import zlib
 from typing import Any
 
@@ -30,6 +32,7 @@ class FakeGemini:
         self.requests: list[httpx.Request] = []
         self.in_flight = 0
         self.peak = 0
+        self._lock = threading.Lock()
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
@@ -49,7 +52,16 @@ class FakeGemini:
         return httpx.Response(200, json={"embeddings": [{"values": vector_for(t)} for t in texts]})
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        return self._answer(request)
+        with self._lock:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        try:
+            time.sleep(self.delay)
+            with self._lock:
+                return self._answer(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
 
     async def ahandle(self, request: httpx.Request) -> httpx.Response:
         self.in_flight += 1

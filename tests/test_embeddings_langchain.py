@@ -39,7 +39,7 @@ def test_250_documents_go_in_three_batches_and_come_back_in_order() -> None:
     vectors = make(fake).embed_documents(texts)
 
     assert vectors == [vector_for(t) for t in texts]
-    assert [len(b["requests"]) for b in fake.bodies] == [100, 100, 50]
+    assert sorted(len(b["requests"]) for b in fake.bodies) == [50, 100, 100]  # sent from threads
     assert {r.url.path for r in fake.requests} == {PATH}
     assert all(r["model"] == "models/gemini-embedding-001" for r in fake.inner)
     assert {r["taskType"] for r in fake.inner} == {"RETRIEVAL_DOCUMENT"}
@@ -244,6 +244,23 @@ async def test_the_bound_holds_across_concurrent_calls() -> None:
     assert results == [[vector_for(t) for t in g] for g in groups]
     assert len(fake.requests) == 12
     assert fake.peak == 2
+
+
+def test_sync_batches_run_concurrently_within_the_bound() -> None:
+    fake = FakeGemini(delay=0.05)
+    texts = [f"passage {i}" for i in range(1000)]
+    vectors = make(fake, max_concurrency=3).embed_documents(texts)
+    assert vectors == [vector_for(t) for t in texts]
+    assert len(fake.requests) == 10
+    assert fake.peak == 3
+
+
+def test_sync_batches_go_one_at_a_time_with_a_bound_of_one() -> None:
+    fake = FakeGemini(delay=0.01)
+    texts = [f"t{i}" for i in range(300)]
+    assert make(fake, max_concurrency=1).embed_documents(texts) == [vector_for(t) for t in texts]
+    assert fake.peak == 1
+    assert [b["requests"][0]["content"]["parts"][0]["text"] for b in fake.bodies] == ["t0", "t100", "t200"]
 
 
 def test_async_works_from_several_event_loops() -> None:

@@ -48,7 +48,15 @@ def test_250_texts_go_in_three_batches_and_come_back_in_order() -> None:
 def test_a_larger_embed_batch_size_is_still_split_at_100() -> None:
     fake = FakeGemini()
     make(fake, embed_batch_size=250).get_text_embedding_batch([f"t{i}" for i in range(250)])
-    assert [len(b["requests"]) for b in fake.bodies] == [100, 100, 50]
+    assert sorted(len(b["requests"]) for b in fake.bodies) == [50, 100, 100]  # sent from threads
+
+
+def test_a_large_embed_batch_size_sends_its_batches_within_max_concurrency() -> None:
+    fake = FakeGemini(delay=0.05)
+    texts = [f"node {i}" for i in range(1000)]
+    vectors = make(fake, embed_batch_size=1000, max_concurrency=3).get_text_embedding_batch(texts)
+    assert vectors == [vector_for(t) for t in texts]
+    assert len(fake.requests) == 10 and fake.peak == 3
 
 
 def test_query_and_text_task_types_and_options_reach_the_wire() -> None:

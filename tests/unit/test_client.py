@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import pickle
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -266,11 +268,41 @@ def test_embed_splits_at_100_and_keeps_order() -> None:
         return _embed_answer(request)
 
     texts = [f"text {i}" for i in range(250)]
-    vectors = make(handler).embed("gemini-embedding-001", texts, task_type="RETRIEVAL_DOCUMENT")
+    vectors = make(handler).embed("gemini-embedding-001", texts, task_type="RETRIEVAL_DOCUMENT", max_concurrency=1)
     assert [len(json.loads(r.content)["requests"]) for r in seen] == [100, 100, 50]
     assert [v[0] for v in vectors] == [float(i) for i in range(250)]
     inner = json.loads(seen[0].content)["requests"][0]
     assert inner["model"] == "models/gemini-embedding-001" and inner["taskType"] == "RETRIEVAL_DOCUMENT"
+
+
+def test_embed_sends_batches_from_threads_within_the_bound_and_keeps_order() -> None:
+    lock, state = threading.Lock(), {"now": 0, "peak": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        return _embed_answer(request)
+
+    texts = [f"text {i}" for i in range(730)]  # 8 batches, the last one short
+    vectors = make(handler).embed("gemini-embedding-001", texts, max_concurrency=3)
+    assert [v[0] for v in vectors] == [float(i) for i in range(730)]
+    assert state["peak"] == 3
+
+
+def test_a_failed_batch_fails_the_threaded_embed() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        first = json.loads(request.content)["requests"][0]["content"]["parts"][0]["text"]
+        if first == "text 200":
+            error = {"code": 400, "message": "bad batch", "status": "INVALID_ARGUMENT"}
+            return httpx.Response(400, json={"error": error})
+        return _embed_answer(request)
+
+    with pytest.raises(BadRequestError, match="bad batch"):
+        make(handler).embed("gemini-embedding-001", [f"text {i}" for i in range(400)], max_concurrency=4)
 
 
 async def test_aembed_keeps_order() -> None:
