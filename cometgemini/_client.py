@@ -91,7 +91,9 @@ def _refused_in_disguise(exc: httpx.TimeoutException) -> bool:
     """On a client you pass in with the ``httpx-aiohttp`` transport, every aiohttp connection error, a refused
     connection included, arrives as ConnectTimeout; only a real timeout underneath makes it one."""
     cause = exc.__cause__
-    return cause is not None and type(cause).__module__.startswith("aiohttp") and not isinstance(cause, TimeoutError)
+    return (isinstance(exc, httpx.ConnectTimeout) and cause is not None
+            and type(cause).__module__.startswith("aiohttp")
+            and not isinstance(cause, (TimeoutError, asyncio.TimeoutError)))  # two classes before Python 3.11
 
 
 def _status_error(response: Answer) -> APIStatusError:
