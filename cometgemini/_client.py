@@ -29,7 +29,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from ._aiohttp import AiohttpPool, aiohttp_available
 from ._catalog import normalize_model
-from ._config import ClientConfig, resolve_config
+from ._config import ClientConfig, ConnectionSettings, resolve_config
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -53,7 +53,7 @@ from ._types import (
     Part,
 )
 
-__all__ = ["CometGeminiClient"]
+__all__ = ["CometGeminiClient", "client_for"]
 
 logger = logging.getLogger("cometgemini")
 Answer = httpx.Response | Whole  # a read answer: status_code, headers, content, is_success
@@ -583,3 +583,11 @@ class CometGeminiClient:
 
     async def aget_model(self, model: str) -> Model:
         return _parse(Model, await self._asend(Call("GET", self._model_url(model), None)))
+
+
+def client_for(s: ConnectionSettings, http_client: httpx.Client | None = None,
+               http_async_client: httpx.AsyncClient | None = None) -> CometGeminiClient:
+    """The client for an adapter: its connection fields, and the httpx clients it was handed (if any)."""
+    return CometGeminiClient(s.api_key, base_url=s.base_url, api_version=s.api_version, auth=s.auth, timeout=s.timeout,
+                             max_retries=s.max_retries, default_headers=s.default_headers, http_client=http_client,
+                             http_async_client=http_async_client, allow_insecure_http=s.allow_insecure_http)

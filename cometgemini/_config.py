@@ -11,7 +11,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 from urllib.parse import quote, urlsplit
 
 from pydantic import SecretStr
@@ -114,3 +114,23 @@ def resolve_config(
         if name.lower() in ("x-goog-api-key", "authorization"):
             raise ValueError(f"set the key with api_key=, not through default_headers[{name!r}]")
     return ClientConfig(secret, url, api_version.strip("/"), auth, timeout, max_retries, headers)  # type: ignore[arg-type]
+
+
+class ConnectionSettings(Protocol):
+    """The connection fields every adapter declares under these names (pydantic fields there)."""
+
+    api_key: SecretStr | None
+    base_url: str | None
+    api_version: str
+    auth: str
+    timeout: float | None
+    max_retries: int
+    default_headers: dict[str, str] | None
+    allow_insecure_http: bool
+
+
+def config_for(s: ConnectionSettings) -> ClientConfig:
+    """``resolve_config`` over an adapter's connection fields: a clear ``ValueError`` for a bad one, before any
+    request (and without pydantic's error, which would print the input, key included)."""
+    return resolve_config(s.api_key, s.base_url, s.api_version, s.auth, s.timeout, s.max_retries, s.default_headers,
+                          s.allow_insecure_http)

@@ -22,10 +22,10 @@ from contextlib import contextmanager
 from typing import Any, Literal, Protocol
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
-from ._client import CometGeminiClient
-from ._config import resolve_config
+from ._client import CometGeminiClient, client_for
+from ._config import ConnectionSettings, config_for
 from ._exceptions import APIError, APIStatusError, CometGeminiError, MalformedResponseError, NotFoundError
 
 __all__ = [
@@ -76,7 +76,7 @@ class EmbeddingsMalformedResponseError(EmbeddingsNotSupportedError, MalformedRes
 # ------------------------------------------------------------------------------------------- settings
 
 
-class EmbeddingSettings(Protocol):
+class EmbeddingSettings(ConnectionSettings, Protocol):
     """The fields both adapters declare (pydantic fields there, plain attributes here)."""
 
     task_type: str | None
@@ -84,14 +84,6 @@ class EmbeddingSettings(Protocol):
     query_task_type: str | None
     title: str | None
     output_dimensionality: int | None
-    api_key: SecretStr | None
-    base_url: str | None
-    api_version: str
-    auth: str
-    timeout: float | None
-    max_retries: int
-    default_headers: dict[str, str] | None
-    allow_insecure_http: bool
     http_client: httpx.Client | None
     http_async_client: httpx.AsyncClient | None
 
@@ -109,24 +101,11 @@ def check_settings(s: EmbeddingSettings, fields_set: Set[str]) -> None:
             f"title applies only to documents embedded as {DEFAULT_DOCUMENT_TASK_TYPE!r}; "
             f"the document task type here is {for_documents!r}"
         )
-    resolve_config(
-        s.api_key, s.base_url, s.api_version, s.auth, s.timeout, s.max_retries, s.default_headers, s.allow_insecure_http
-    )
+    config_for(s)
 
 
 def new_client(s: EmbeddingSettings) -> CometGeminiClient:
-    return CometGeminiClient(
-        s.api_key,
-        base_url=s.base_url,
-        api_version=s.api_version,
-        auth=s.auth,
-        timeout=s.timeout,
-        max_retries=s.max_retries,
-        default_headers=s.default_headers,
-        http_client=s.http_client,
-        http_async_client=s.http_async_client,
-        allow_insecure_http=s.allow_insecure_http,
-    )
+    return client_for(s, s.http_client, s.http_async_client)
 
 
 def task_type_for(role: Role, s: EmbeddingSettings) -> str | None:

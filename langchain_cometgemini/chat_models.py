@@ -24,8 +24,8 @@ from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from cometgemini._catalog import ModelInfo, model_info
-from cometgemini._client import CometGeminiClient
-from cometgemini._config import resolve_config
+from cometgemini._client import CometGeminiClient, client_for
+from cometgemini._config import config_for
 from cometgemini._schema import json_schema_of, to_json_schema
 from cometgemini._signatures import precompute_signatures
 from cometgemini._types import GenerateContentRequest, GenerationConfig, ThinkingConfig
@@ -212,8 +212,7 @@ class ChatCometGemini(BaseChatModel):
         super().__init__(**kwargs)
         # Checked here, not in a pydantic validator: pydantic's ValidationError would print the whole input,
         # the start of the api_key included. A plain ValueError names only the mistake.
-        resolve_config(self.api_key, self.base_url, self.api_version, self.auth, self.timeout, self.max_retries,
-                       self.default_headers, self.allow_insecure_http)
+        config_for(self)
         _thinking(model_info(self.model), self.thinking_level, self.thinking_budget, self.include_thoughts)
 
     @classmethod
@@ -276,12 +275,7 @@ class ChatCometGemini(BaseChatModel):
         if client is None:
             with _CLIENT_LOCK:
                 if self._client is None:
-                    self._client = CometGeminiClient(
-                        self.api_key, base_url=self.base_url, api_version=self.api_version, auth=self.auth,
-                        timeout=self.timeout, max_retries=self.max_retries, default_headers=self.default_headers,
-                        http_client=self.http_client, http_async_client=self.http_async_client,
-                        allow_insecure_http=self.allow_insecure_http,
-                    )
+                    self._client = client_for(self, self.http_client, self.http_async_client)
                 client = self._client
         return client
 

@@ -38,7 +38,7 @@ from pydantic import BaseModel
 
 from cometgemini._catalog import ModelInfo
 from cometgemini._catalog import model_info as _catalog_info
-from cometgemini._client import CometGeminiClient
+from cometgemini._client import CometGeminiClient, client_for
 from cometgemini._signatures import precompute_signatures
 from cometgemini._types import Content, GenerateContentRequest, GenerateContentResponse, GenerationConfig
 
@@ -142,18 +142,7 @@ class CometGemini(FunctionCallingLLM):
         super().__init__(model=model, **kwargs)
         info = model_info(self.model)
         thinking_config(info, self.thinking_level, self.thinking_budget, self.include_thoughts)
-        self._client = CometGeminiClient(
-            self.api_key,
-            base_url=self.base_url,
-            api_version=self.api_version,
-            auth=self.auth,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-            http_client=http_client,
-            http_async_client=http_async_client,
-            allow_insecure_http=self.allow_insecure_http,
-        )
+        self._client = client_for(self, http_client, http_async_client)
         self.base_url = self._client.base_url
 
     @classmethod
