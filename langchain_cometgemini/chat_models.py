@@ -33,6 +33,7 @@ from cometgemini._types import GenerateContentRequest, GenerationConfig, Thinkin
 from . import _blocks
 from ._errors import lc_errors
 from ._messages import PROVIDER, StreamConverter, chat_result, to_contents
+from ._serializable import KeyedSerializable
 from ._structured import structured_runnable
 from ._tools import convert_tools, declared_names, ensure_wire_tools, tool_config
 
@@ -135,7 +136,7 @@ def _response_format(value: Any) -> dict[str, Any]:
     raise ValueError(f"unsupported response_format {value!r}: use a JSON Schema response_format or a type")
 
 
-class ChatCometGemini(BaseChatModel):
+class ChatCometGemini(KeyedSerializable, BaseChatModel):
     """Gemini chat models through Gemini's native REST API (CometAPI by default, Google, or the emulator).
 
     Example:
@@ -216,22 +217,8 @@ class ChatCometGemini(BaseChatModel):
         _thinking(model_info(self.model), self.thinking_level, self.thinking_budget, self.include_thoughts)
 
     @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return True
-
-    @classmethod
     def get_lc_namespace(cls) -> list[str]:
         return ["langchain_cometgemini", "chat_models"]
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": "COMETAPI_KEY"}
-
-    def __getstate__(self) -> dict[Any, Any]:
-        state = super().__getstate__()
-        state["__dict__"] = {**state["__dict__"], "http_client": None, "http_async_client": None}
-        state["__pydantic_private__"] = {**(state.get("__pydantic_private__") or {}), "_client": None}
-        return state
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> ChatCometGemini:
         """A copy; it opens its own connection pool if ``update`` changes how it connects."""

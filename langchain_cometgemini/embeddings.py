@@ -35,6 +35,7 @@ from cometgemini._embeddings import (
 )
 
 from ._errors import convert_error
+from ._serializable import KeyedSerializable
 
 __all__ = [
     "CometGeminiEmbeddings",
@@ -82,7 +83,7 @@ def _langchain_errors() -> Iterator[None]:
         raise new from exc
 
 
-class CometGeminiEmbeddings(Serializable, Embeddings):
+class CometGeminiEmbeddings(KeyedSerializable, Serializable, Embeddings):
     """Gemini embeddings (``gemini-embedding-001`` by default) through CometAPI's native Gemini route.
 
     Example:
@@ -146,22 +147,11 @@ class CometGeminiEmbeddings(Serializable, Embeddings):
     # ---------------------------------------------------------------- LangChain plumbing
 
     @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return True
-
-    @classmethod
     def get_lc_namespace(cls) -> list[str]:
         return ["langchain_cometgemini", "embeddings"]
 
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": "COMETAPI_KEY"}
-
-    def __getstate__(self) -> dict[Any, Any]:
-        state = super().__getstate__()
-        state["__dict__"] = {**state["__dict__"], "http_client": None, "http_async_client": None}
-        state["__pydantic_private__"] = {"_client": None, "_gate": ConcurrencyGate()}
-        return state
+    def _fresh_private(self) -> dict[str, Any]:
+        return {"_client": None, "_gate": ConcurrencyGate()}  # a semaphore belongs to its event loop
 
     @property
     def client(self) -> CometGeminiClient:
