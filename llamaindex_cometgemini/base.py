@@ -156,9 +156,20 @@ class CometGemini(FunctionCallingLLM):
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    def count_tokens(self, messages: Sequence[ChatMessage] | str, **kwargs: Any) -> int:
+        """Tokens the model would read for ``messages`` (or a prompt), by Gemini's own ``countTokens``: system
+        instruction and tools (``tools=``, and ``built_in_tools``) included, nothing generated or billed."""
+        return self._client.count_tokens(self.model, self._count_request(messages, kwargs)).total_tokens
+
+    async def acount_tokens(self, messages: Sequence[ChatMessage] | str, **kwargs: Any) -> int:
+        return (await self._client.acount_tokens(self.model, self._count_request(messages, kwargs))).total_tokens
+
+    def _count_request(self, messages: Sequence[ChatMessage] | str, kwargs: dict[str, Any]) -> GenerateContentRequest:
+        return self._build_request([_user(messages)] if isinstance(messages, str) else messages, kwargs)
+
     @property
     def client(self) -> CometGeminiClient:
-        """The core client (``count_tokens``, ``embed``, raw ``generate``)."""
+        """The core client (``embed``, raw ``generate``)."""
         return self._client
 
     @property

@@ -336,3 +336,14 @@ async def test_astructured_predict_with_tools_falls_back_to_a_forced_call(emulat
     assert isinstance(city, City)
     sent = emulator.requests[-1]["json"]
     assert sent["toolConfig"]["functionCallingConfig"]["allowedFunctionNames"] == ["City"]
+
+
+async def test_count_tokens_matches_the_prompt_tokens_of_the_answer(emulator: Any) -> None:
+    llm = _llm(emulator, model="gemini-2.5-flash")
+    messages = [ChatMessage(role="system", content="Be brief."),
+                ChatMessage(role="user", content="Tell me about the weather in Paris today")]
+    counted = llm.count_tokens(messages)
+    answer = await llm.achat(messages)
+    assert counted == answer.raw.usage_metadata.prompt_token_count > 0
+    assert await llm.acount_tokens(messages) == counted
+    await llm.aclose()

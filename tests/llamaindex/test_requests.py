@@ -345,3 +345,23 @@ def test_headers_and_url() -> None:
     assert rec.headers[-1]["x-extra"] == "1"
     make_llm(rec, auth="bearer").chat([ChatMessage(role="user", content="Hi")])
     assert rec.headers[-1]["authorization"] == "Bearer test-key"
+
+
+def test_count_tokens_is_one_count_tokens_call_with_system_and_tools() -> None:
+    rec = Recorder(reply={"totalTokens": 42})
+    llm = make_llm(rec)
+    messages = [ChatMessage(role=MessageRole.SYSTEM, content="s"), ChatMessage(role=MessageRole.USER, content="hi")]
+    assert llm.count_tokens(messages, tools=TOOLS) == 42
+    assert rec.paths == [f"/v1beta/models/{llm.model}:countTokens"]
+    inner = rec.last["generateContentRequest"]
+    assert inner["systemInstruction"] == {"parts": [{"text": "s"}]}
+    assert [d["name"] for d in inner["tools"][0]["functionDeclarations"]] == ["get_weather", "get_time"]
+    assert inner["model"] == f"models/{llm.model}" and "generationConfig" not in inner
+    assert llm.count_tokens("abc") == 42
+    assert rec.last == {"contents": [{"role": "user", "parts": [{"text": "abc"}]}]}
+
+
+async def test_acount_tokens() -> None:
+    rec = Recorder(reply={"totalTokens": 7})
+    assert await make_llm(rec, temperature=0.2).acount_tokens([ChatMessage(role=MessageRole.USER, content="x")]) == 7
+    assert rec.last == {"contents": [{"role": "user", "parts": [{"text": "x"}]}]}  # no generation settings
