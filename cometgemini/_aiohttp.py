@@ -107,6 +107,17 @@ class _Body(httpx.AsyncByteStream):
         self._response.release()
 
 
+async def _closes_at_loop_shutdown(pool: AiohttpPool) -> AsyncIterator[None]:
+    """Waits, suspended, for as long as the pool's event loop runs. ``asyncio.run`` (and every runner) closes
+    each live async generator while it shuts its loop down, so this closes the session in time: a script
+    calling ``asyncio.run(llm.ainvoke(...))`` twice would otherwise leave the first session to be collected
+    later, and aiohttp prints "Unclosed client session" for it."""
+    try:
+        yield
+    finally:
+        await pool.aclose()
+
+
 class AiohttpPool:
     """One aiohttp session for one base URL and one set of headers (the client's, the key included)."""
 
@@ -117,6 +128,7 @@ class AiohttpPool:
         self._max_connections = max_connections
         self._proxy = env_proxy(base_url)
         self._session: aiohttp.ClientSession | None = None
+        self._closer: AsyncIterator[None] | None = None
         self._targets: dict[int, tuple[httpx.URL, Any]] = {}  # id(httpx URL) -> (it, its yarl URL)
 
     def __repr__(self) -> str:
@@ -150,7 +162,11 @@ class AiohttpPool:
         return known[1]
 
     async def _start(self, call: Call) -> aiohttp.ClientResponse:
-        session = self._session or self._open()
+        session = self._session
+        if session is None:
+            session = self._open()  # before any await: concurrent first calls share it
+            self._closer = _closes_at_loop_shutdown(self)
+            await self._closer.__anext__()
         try:
             return await session.request(call.method, self._target(call.url), data=call.body,
                                          allow_redirects=False, proxy=self._proxy)

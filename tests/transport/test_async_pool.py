@@ -8,8 +8,11 @@ import gzip
 import http.server
 import json
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -195,3 +198,22 @@ async def test_a_malformed_answer_leaves_no_key_anywhere_in_the_error_chain(garb
     for error in chain:
         assert secret not in repr(error) and secret not in str(error)
         assert secret not in repr(vars(error)) and secret not in repr(error.args)
+
+
+def test_asyncio_run_again_and_again_leaves_no_unclosed_session(emulator: Any) -> None:
+    """The script pattern ``asyncio.run(...)`` per call: each run's pool is closed as its loop shuts down, so
+    aiohttp has no "Unclosed client session" to print (it did, once per earlier run)."""
+    script = f"""
+import asyncio, gc
+import cometgemini as cg
+client = cg.CometGeminiClient("test-key", base_url={emulator.base_url!r})
+body = {BODY!r}
+for _ in range(3):
+    print(bool(asyncio.run(client.agenerate("{MODEL}", body)).text))
+gc.collect()
+"""
+    done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True"] * 3
+    assert "Unclosed" not in done.stderr, done.stderr
