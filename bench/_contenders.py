@@ -86,18 +86,10 @@ def raw_httpx(base_url: str) -> Contender:
 
 
 def raw_aiohttp(base_url: str) -> Contender:
-    aiohttp = _need("aiohttp")
-    gen_url, _ = _urls(base_url)
+    _need("aiohttp")
 
     async def make() -> tuple[AsyncCall, AsyncClose]:
-        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200), headers=HEADERS)
-
-        async def acall(prompt: str) -> str:
-            async with session.post(gen_url, data=_body(prompt)) as response:
-                response.raise_for_status()
-                return _text(json.loads(await response.read()))
-
-        return acall, session.close
+        return await _raw_aiohttp_call(base_url)
 
     return Contender("raw aiohttp", "floor", make_async=make)
 
@@ -389,7 +381,8 @@ def llamaindex_floor(_base_url: str) -> Contender:
 
 
 async def _raw_aiohttp_call(base_url: str) -> tuple[Callable[[str], Awaitable[str]], AsyncClose]:
-    """The raw aiohttp call of ``raw_aiohttp``, for the framework floors to wrap."""
+    """One aiohttp session and the raw call over it: the ``raw aiohttp`` floor, and what the framework floors
+    wrap."""
     aiohttp = _need("aiohttp")
     gen_url, _ = _urls(base_url)
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200), headers=HEADERS)
