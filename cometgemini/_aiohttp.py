@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import urllib.request
 from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -77,6 +78,23 @@ def _is_aiohttp_error(exc: BaseException) -> bool:
     return isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError))
 
 
+class _AsHttpxErrors:
+    """Re-raises aiohttp's errors as httpx's (``_mapped``); anything else passes. Stateless: one instance
+    serves every request."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc is not None and _is_aiohttp_error(exc):
+            raise _mapped(exc) from exc
+
+
+_AS_HTTPX_ERRORS = _AsHttpxErrors()
+
+
 def env_proxy(url: str) -> str | None:
     """The proxy the environment names for ``url``, by the rules httpx and urllib follow."""
     proxies = urllib.request.getproxies_environment()
@@ -95,13 +113,9 @@ class _Body(httpx.AsyncByteStream):
         self._response = response
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
+        with _AS_HTTPX_ERRORS:
             async for chunk in self._response.content.iter_any():
                 yield chunk
-        except Exception as exc:
-            if _is_aiohttp_error(exc):
-                raise _mapped(exc) from exc
-            raise
 
     async def aclose(self) -> None:
         self._response.release()
@@ -132,7 +146,7 @@ class AiohttpPool:
         self._targets: dict[int, tuple[httpx.URL, Any]] = {}  # id(httpx URL) -> (it, its yarl URL)
 
     def __repr__(self) -> str:
-        return f"AiohttpPool(open={self._session is not None and not self._session.closed})"
+        return f"AiohttpPool(open={not self.is_closed})"
 
     @property
     def is_closed(self) -> bool:
@@ -167,23 +181,18 @@ class AiohttpPool:
             session = self._open()  # before any await: concurrent first calls share it
             self._closer = _closes_at_loop_shutdown(self)
             await self._closer.__anext__()
-        try:
+        with _AS_HTTPX_ERRORS:
             return await session.request(call.method, self._target(call.url), data=call.body,
                                          allow_redirects=False, proxy=self._proxy)
-        except Exception as exc:
-            if _is_aiohttp_error(exc):
-                raise _mapped(exc) from exc
-            raise
 
     async def fetch(self, call: Call) -> Whole:
         """Send ``call`` (with the pool's headers) and read the whole answer."""
         response = await self._start(call)
         try:
-            content = await response.read()
-        except Exception as exc:
+            with _AS_HTTPX_ERRORS:
+                content = await response.read()
+        except Exception:
             response.close()
-            if _is_aiohttp_error(exc):
-                raise _mapped(exc) from exc
             raise
         finally:
             response.release()
