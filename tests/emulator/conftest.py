@@ -12,21 +12,14 @@ import pytest
 
 from cometgemini._types import GenerateContentResponse
 from cometgemini.emulator import EmulatorServer, serve
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def fixtures_dir() -> Path | None:
-    path = REPO_ROOT.parent / "shared" / "gemini-api" / "fixtures"
-    return path if path.is_dir() else None
+from tests._fixtures import FIXTURES, fixture_names
 
 
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
-    path = fixtures_dir()
-    if path is None:
-        pytest.skip("recorded fixtures (../shared/gemini-api/fixtures) not available")
-    return path
+    """The project's recorded traffic (``tests/fixtures/gemini-api``); a missing folder fails the tests."""
+    fixture_names("*")  # raises if the folder is missing
+    return FIXTURES
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from cometgemini.emulator import EmulatorConfig, serve
+from tests._fixtures import fixture_names
 
-from .conftest import check_response, check_stream, fixtures_dir, sse_events
+from .conftest import check_response, check_stream, sse_events
 
-_DIR = fixtures_dir()
-_REQUESTS = sorted(p.name for p in _DIR.glob("*.request.json")) if _DIR else []
+_REQUESTS = fixture_names("*.request.json")
 
 
 def _model_for(fixtures: Path, name: str) -> str:

@@ -15,14 +15,14 @@ from hypothesis import strategies as st
 from cometgemini import APIConnectionError, MalformedResponseError, StreamAccumulator
 from cometgemini._exceptions import APIStatusError
 from cometgemini._streaming import SSEDecoder, StreamParser
-from tests._fixtures import FIXTURES, fixture_names
+from tests._fixtures import fixture_names, fixture_path
 
 STREAMS = fixture_names("*.sse") + fixture_names("*.chunks.jsonl")
 CUTS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def stream_bytes(name: str) -> bytes:
-    raw = (FIXTURES / name).read_bytes()
+    raw = fixture_path(name).read_bytes()
     if name.endswith(".sse"):
         return raw
     lines = [line for line in raw.splitlines() if line.strip()]
@@ -58,7 +58,7 @@ def read(chunks: list[bytes]) -> tuple[list[bytes], dict[str, Any]]:
     return payloads, acc.result().model_dump(exclude_none=True)
 
 
-@pytest.fixture(scope="module", params=STREAMS or [pytest.param(None, marks=pytest.mark.skip("no fixtures"))])
+@pytest.fixture(scope="module", params=STREAMS)
 def recorded(request: pytest.FixtureRequest) -> tuple[bytes, tuple[Any, ...]]:
     data = stream_bytes(request.param)
     whole = outcome([data])
@@ -73,8 +73,6 @@ def recorded(request: pytest.FixtureRequest) -> tuple[bytes, tuple[Any, ...]]:
 
 
 def test_every_recorded_stream_is_covered() -> None:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"recorded fixtures not found under {FIXTURES}")
     assert len(STREAMS) >= 10, STREAMS
 
 
