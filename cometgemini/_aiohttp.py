@@ -183,7 +183,7 @@ class AiohttpPool:
             await self._closer.__anext__()
         with _AS_HTTPX_ERRORS:
             return await session.request(call.method, self._target(call.url), data=call.body,
-                                         allow_redirects=False, proxy=self._proxy)
+                                         headers=call.headers or None, allow_redirects=False, proxy=self._proxy)
 
     async def fetch(self, call: Call) -> Whole:
         """Send ``call`` (with the pool's headers) and read the whole answer."""

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr
 
 from ._aiohttp import AiohttpPool, aiohttp_available
 from ._catalog import normalize_model
@@ -39,7 +39,7 @@ from ._exceptions import (
     ResponseBlockedError,
     error_from_response,
 )
-from ._http import Call, Whole
+from ._http import Answer, Call, Whole, parse_answer
 from ._retry import RetryPolicy, retry_after_from_headers
 from ._streaming import SSEDecoder, StreamParser
 from ._types import (
@@ -56,7 +56,6 @@ from ._types import (
 __all__ = ["CometGeminiClient", "client_for"]
 
 logger = logging.getLogger("cometgemini")
-Answer = httpx.Response | Whole  # a read answer: status_code, headers, content, is_success
 M = TypeVar("M", bound=BaseModel)
 EMBED_BATCH_LIMIT = 100
 
@@ -99,17 +98,6 @@ def _refused_in_disguise(exc: httpx.TimeoutException) -> bool:
 def _status_error(response: Answer) -> APIStatusError:
     retry_after = retry_after_from_headers(response.headers)
     return error_from_response(response.status_code, response.headers, response.content, retry_after)
-
-
-def _parse(model: type[M], response: Answer) -> M:
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        snippet = " ".join(response.content[:200].decode("utf-8", "replace").split())
-        raise MalformedResponseError(
-            f"the server answered {response.status_code} with a body that is not a {model.__name__}: "
-            f"{snippet!r}. Check base_url: it must serve the Gemini native API."
-        ) from exc
 
 
 def _unblocked(response: GenerateContentResponse) -> GenerateContentResponse:
@@ -171,7 +159,7 @@ def _embed_batches(
 
 
 def _vectors(response: Answer, expected: int) -> list[list[float]]:
-    parsed = _parse(BatchEmbedContentsResponse, response)
+    parsed = parse_answer(BatchEmbedContentsResponse, response)
     if len(parsed.embeddings) != expected:
         raise MalformedResponseError(
             f"asked for {expected} embeddings, the server returned {len(parsed.embeddings)}"
@@ -378,8 +366,12 @@ class CometGeminiClient:
     def _request(self, call: Call) -> httpx.Request:
         """The request httpx would build from ``content=body``, given whole (Host and Content-Length included),
         so httpx does not re-derive its headers on every call: two thirds of the cost of building it."""
-        method, url, body = call
+        method, url, body, extra = call
         headers = self._head
+        if extra:
+            names = {name.lower().encode() for name, _ in extra}
+            headers = [h for h in headers if h[0].lower() not in names]
+            headers += [(name.encode(), value.encode()) for name, value in extra]
         if body is not None and self._sized:
             headers = [*headers, (b"Content-Length", b"%d" % len(body))]
         request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(body or b""),
@@ -462,13 +454,13 @@ class CometGeminiClient:
     def generate(self, model: str, request: GenerateContentRequest | Mapping[str, Any]) -> GenerateContentResponse:
         """One ``generateContent`` call. Raises ``ResponseBlockedError`` if the prompt was refused."""
         response = self._send(self._generate_call(model, request, "generateContent"))
-        return _answered(_parse(GenerateContentResponse, response))
+        return _answered(parse_answer(GenerateContentResponse, response))
 
     async def agenerate(
         self, model: str, request: GenerateContentRequest | Mapping[str, Any]
     ) -> GenerateContentResponse:
         response = await self._asend(self._generate_call(model, request, "generateContent"))
-        return _answered(_parse(GenerateContentResponse, response))
+        return _answered(parse_answer(GenerateContentResponse, response))
 
     def stream(
         self, model: str, request: GenerateContentRequest | Mapping[str, Any]
@@ -512,14 +504,14 @@ class CometGeminiClient:
         """Tokens of ``request``; system instruction and tools count too when the request has them."""
         name = normalize_model(model)
         call = Call("POST", self._url(name, "countTokens"), _count_tokens_body(name, request))
-        return _parse(CountTokensResponse, self._send(call))
+        return parse_answer(CountTokensResponse, self._send(call))
 
     async def acount_tokens(
         self, model: str, request: GenerateContentRequest | Sequence[Content]
     ) -> CountTokensResponse:
         name = normalize_model(model)
         call = Call("POST", self._url(name, "countTokens"), _count_tokens_body(name, request))
-        return _parse(CountTokensResponse, await self._asend(call))
+        return parse_answer(CountTokensResponse, await self._asend(call))
 
     # ---------------------------------------------------------------- embeddings
 
@@ -579,10 +571,10 @@ class CometGeminiClient:
     # ---------------------------------------------------------------- models
 
     def get_model(self, model: str) -> Model:
-        return _parse(Model, self._send(Call("GET", self._model_url(model), None)))
+        return parse_answer(Model, self._send(Call("GET", self._model_url(model), None)))
 
     async def aget_model(self, model: str) -> Model:
-        return _parse(Model, await self._asend(Call("GET", self._model_url(model), None)))
+        return parse_answer(Model, await self._asend(Call("GET", self._model_url(model), None)))
 
 
 def client_for(s: ConnectionSettings, http_client: httpx.Client | None = None,

@@ -22,11 +22,11 @@ from contextlib import contextmanager
 from typing import Any, Literal, Protocol
 
 import httpx
-from pydantic import ValidationError
 
 from ._client import CometGeminiClient, client_for
 from ._config import ConnectionSettings, config_for
 from ._exceptions import APIError, APIStatusError, CometGeminiError, MalformedResponseError, NotFoundError
+from ._resources import html_in_place_of_json, is_html
 
 __all__ = [
     "DEFAULT_DOCUMENT_TASK_TYPE",
@@ -126,19 +126,6 @@ def request_options(role: Role, s: EmbeddingSettings) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------- unsupported
 
 
-def _is_html(data: object) -> bool:
-    if isinstance(data, (bytes, bytearray)):
-        data = bytes(data[:200]).decode("utf-8", "replace")
-    return isinstance(data, str) and data.lstrip().startswith("<")  # as the core decides "an HTML page"
-
-
-def _html_in_place_of_json(error: MalformedResponseError) -> bool:
-    cause = error.__cause__
-    if not isinstance(cause, ValidationError):
-        return False
-    return any(e["type"] == "json_invalid" and _is_html(e.get("input")) for e in cause.errors())
-
-
 def _advice(model: str, base_url: str) -> str:
     return (
         f"batchEmbedContents for model {model!r} at {base_url} is not available: this model or this gateway may "
@@ -152,7 +139,7 @@ def _unserved(error: APIStatusError) -> bool:
         return True
     # Only unclassified statuses: a 400, 401, 403 or 429 keeps its own, more useful, class and hint.
     return type(error) is APIStatusError and (
-        error.status_code == 405 or (400 <= error.status_code < 500 and _is_html(error.body))
+        error.status_code == 405 or (400 <= error.status_code < 500 and is_html(error.body))
     )
 
 
@@ -169,7 +156,7 @@ def unsupported_error(error: APIError, model: str, base_url: str) -> EmbeddingsN
             retry_after=error.retry_after,
             quota_ids=error.quota_ids,
         )
-    if type(error) is MalformedResponseError and _html_in_place_of_json(error):
+    if type(error) is MalformedResponseError and html_in_place_of_json(error):
         return EmbeddingsMalformedResponseError(f"{advice} The server answered 200 with an HTML page.")
     return None
 
