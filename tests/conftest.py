@@ -23,3 +23,26 @@ def emulator() -> Iterator[Any]:
 
     with serve(api_key="test-key") as server:
         yield server
+
+
+# Only the live tests may skip (without COMETAPI_KEY). Anything else that skips would make a user's run quietly
+# weaker than ours (a missing fixture, a missing optional package): it fails the session instead.
+_UNEXPECTED_SKIPS: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail") and not report.nodeid.startswith("tests/live/"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _UNEXPECTED_SKIPS.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _UNEXPECTED_SKIPS:
+        terminalreporter.section("skipped outside tests/live (a failure here)")
+        for line in _UNEXPECTED_SKIPS:
+            terminalreporter.line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _UNEXPECTED_SKIPS and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
