@@ -39,7 +39,7 @@ from ._exceptions import (
     ResponseBlockedError,
     error_from_response,
 )
-from ._http import Answer, Call, Whole, parse_answer
+from ._http import Answer, Call, parse_answer
 from ._retry import RetryPolicy, retry_after_from_headers
 from ._streaming import SSEDecoder, StreamParser
 from ._types import (
