@@ -7,7 +7,23 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from pydantic import BaseModel
+
+from tests._fixtures import load_json
+
 TOOL_COMBINATION = "generateContent_toolCombination_{}_gemini-3-flash-preview.{}.json"
+
+
+class CityLocation(BaseModel):
+    """The schema of the recorded ``jsonSchema`` tool-combination exchange."""
+
+    city: str
+    country: str
+
+
+def recorded(kind: str, name: str) -> Any:
+    """A recorded tool-combination file: ``recorded("auto_googleSearch_plus_function", "turn1.request")``."""
+    return load_json(TOOL_COMBINATION.format(kind, name))
 
 
 def _signature(text: str) -> bytes:

@@ -27,13 +27,12 @@ from langchain_core.messages import (
     messages_to_dict,
 )
 from langchain_core.tools import tool
-from pydantic import BaseModel
 
 from cometgemini._streaming import StreamAccumulator
 from cometgemini._types import GenerateContentResponse, to_wire
 from langchain_cometgemini._messages import StreamConverter, chat_result, to_contents
 from tests._fixtures import fixture_path, load_json
-from tests._replay import TOOL_COMBINATION, as_sent, contents_as_sent
+from tests._replay import CityLocation, as_sent, contents_as_sent, recorded
 from tests.langchain._mock import Recorder, make_llm, text_response
 
 SEARCH = {"google_search": {}}
@@ -56,15 +55,6 @@ def get_user_country() -> str:
 def final_result(city: str, country: str) -> str:
     """The final response which ends this conversation."""
     return city
-
-
-class CityLocation(BaseModel):
-    city: str
-    country: str
-
-
-def recorded(kind: str, name: str) -> Any:
-    return load_json(TOOL_COMBINATION.format(kind, name))
 
 
 def round_trips(messages: list[BaseMessage]) -> list[BaseMessage]:

@@ -4,6 +4,7 @@ exactly as the emulator answered it (server-side steps, ids and signatures inclu
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,7 +41,7 @@ def check_every_request_echoes_the_history(emulator: Any, requests: list[dict[st
     """Request n+1 starts with request n's contents, then the model turn the emulator gave for request n, part
     for part (the emulator is deterministic: asked again, it gives the same parts)."""
     with httpx.Client(base_url=emulator.base_url, headers={"x-goog-api-key": "test-key"}) as client:
-        for before, after in zip(requests, requests[1:], strict=False):
+        for before, after in itertools.pairwise(requests):
             n = len(before["contents"])
             assert after["contents"][:n] == before["contents"]  # nothing dropped, ever
             answer = client.post(f"/v1beta/models/{MODEL}:generateContent", json=before).json()
