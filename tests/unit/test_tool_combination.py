@@ -99,3 +99,25 @@ def test_an_unknown_tool_config_key_is_refused_by_name() -> None:
         parse_tool_config({"includeServerSideTools": True})
     with pytest.raises(ValueError, match="dict or a ToolConfig"):
         parse_tool_config("AUTO")  # type: ignore[arg-type]
+
+
+def test_the_accumulated_recorded_stream_keeps_the_steps_in_order_with_their_signatures() -> None:
+    from cometgemini._streaming import SSEDecoder, StreamAccumulator, StreamParser
+    from tests._fixtures import fixture_path
+
+    data = fixture_path("streamGenerateContent_sse_toolCombination_jsonSchema_googleSearch_gemini-3-flash-preview"
+                        ".sse").read_bytes()
+    decoder, parser, accumulator = SSEDecoder(), StreamParser(), StreamAccumulator()
+    events = [parser.parse(payload) for payload in decoder.feed(data)]
+    for event in events:
+        accumulator.add(event)
+    parser.finish(decoder.close())
+    parts = accumulator.result().candidates[0].content.parts
+    sent = [p for e in events for p in e.candidates[0].content.parts]
+    assert [p for p in parts if p.tool_call or p.tool_response] == [p for p in sent if p.tool_call or p.tool_response]
+    call, response, text, end = parts
+    assert call.tool_call is not None and call.tool_call.tool_type == "GOOGLE_SEARCH_WEB" and call.thought_signature
+    assert response.tool_response is not None and response.tool_response.id == call.tool_call.id
+    assert response.thought_signature and len(response.thought_signature) > 40_000
+    assert text.text == '{\n  "city": "Mexico City",\n  "country": "Mexico"\n} ' and end.thought_signature
+    assert accumulator.result().candidates[0].grounding_metadata is not None
