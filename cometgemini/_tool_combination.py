@@ -8,8 +8,9 @@ holds the built-in tools' steps as ``toolCall`` / ``toolResponse`` parts, each w
 and the next turn must send every one of them back unchanged.
 
 The calling mode is left as the caller set it: Google's docs say combining implies ``VALIDATED``, but the
-recorded exchanges that Google accepted sent no mode at all, ``ANY`` with ``allowedFunctionNames``, and ``AUTO``
-(``tests/fixtures/gemini-api/*toolCombination*``), so nothing is forced.
+recorded requests Google accepted with search and functions sent no mode at all, or ``ANY`` with
+``allowedFunctionNames`` (and ``AUTO`` with the flag and search alone;
+``tests/fixtures/gemini-api/*toolCombination*``), so nothing is forced.
 
 ``tool_choice`` (a mode and allowed names) and a user's own ``toolConfig`` are *merged*: each setting the
 later source gives wins, the others are kept, so a forced call never drops the flag or a ``retrievalConfig``.
