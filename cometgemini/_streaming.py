@@ -212,7 +212,7 @@ class _CandidateBuilder:
 
 
 _NON_TEXT = ("inline_data", "file_data", "function_call", "function_response", "executable_code",
-             "code_execution_result", "video_metadata", "part_metadata")
+             "code_execution_result", "tool_call", "tool_response", "video_metadata", "part_metadata")
 _NON_TEXT_SET = frozenset(_NON_TEXT)
 
 

@@ -55,7 +55,9 @@ __all__ = [
     "Segment",
     "ThinkingConfig",
     "Tool",
+    "ToolCall",
     "ToolConfig",
+    "ToolResponse",
     "UrlContextMetadata",
     "UsageMetadata",
     "VideoMetadata",
@@ -122,11 +124,34 @@ class FunctionResponse(WireModel):
 class ExecutableCode(WireModel):
     language: str = "PYTHON"
     code: str = ""
+    id: str | None = None
+    """Set when ``includeServerSideToolInvocations`` is on; the matching result carries the same id."""
 
 
 class CodeExecutionResult(WireModel):
     outcome: str = "OUTCOME_OK"
     output: str | None = None
+    id: str | None = None
+
+
+class ToolCall(WireModel):
+    """A server-side step the model took with a built-in tool (``includeServerSideToolInvocations``)."""
+
+    id: str | None = None
+    tool_type: str | None = None
+    """``GOOGLE_SEARCH_WEB``, ``GOOGLE_SEARCH_IMAGE``, ``URL_CONTEXT``, ``GOOGLE_MAPS``, ``FILE_SEARCH``,
+    ``MEDIA_PROCESSING`` ... (plain ``str``: new values appear without notice)."""
+    args: JsonDict = Field(default_factory=dict)
+    """Search: ``{"queries": [...]}``."""
+
+
+class ToolResponse(WireModel):
+    """What a built-in tool returned for the ``ToolCall`` with the same ``id``."""
+
+    id: str | None = None
+    tool_type: str | None = None
+    response: JsonDict = Field(default_factory=dict)
+    """Search: ``{"search_suggestions": "<html>"}``."""
 
 
 class VideoMetadata(WireModel):
@@ -145,6 +170,8 @@ class Part(WireModel):
     function_response: FunctionResponse | None = None
     executable_code: ExecutableCode | None = None
     code_execution_result: CodeExecutionResult | None = None
+    tool_call: ToolCall | None = None
+    tool_response: ToolResponse | None = None
     thought: bool | None = None
     thought_signature: str | None = None
     """Opaque base64 text; sent back unchanged on the same part."""
@@ -194,6 +221,9 @@ class FunctionCallingConfig(WireModel):
 class ToolConfig(WireModel):
     function_calling_config: FunctionCallingConfig | None = None
     retrieval_config: JsonDict | None = None
+    include_server_side_tool_invocations: bool | None = None
+    """Gemini 3: needed to send built-in tools and function declarations in one request; the answer then
+    holds the built-in tools' steps as ``toolCall`` / ``toolResponse`` parts, to be sent back unchanged."""
 
 
 class SafetySetting(WireModel):

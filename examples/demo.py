@@ -1,7 +1,7 @@
 """A short tour of cometgemini: what ``make demo`` runs.
 
-1. A LangChain agent with a tool and Google Search grounding: the answer streamed, its citations and the
-   thinking tokens it used.
+1. A LangChain agent with a function tool and Google Search in the same requests (Gemini 3 runs the search on
+   its side while you run the function): the answer streamed, its citations and the thinking tokens it used.
 2. Structured output straight into a pydantic model.
 3. A LlamaIndex RAG answer over the documents in ``examples/docs``, streamed, with its sources.
 
@@ -127,29 +127,26 @@ def _reasoning_tokens(message: Any) -> int:
     return int((usage.get("output_token_details") or {}).get("reasoning", 0))
 
 
-def make_tools(llm: Any, grounded_replies: list[Any]) -> list[Any]:
-    """A local function, and Google Search as a tool backed by a grounded Gemini call.
-
-    Not every Gemini model takes function declarations and a built-in tool in one request, so the search runs
-    as its own call with ``{"google_search": {}}`` bound; its replies (with their grounding) are kept."""
+def make_tools() -> list[Any]:
+    """A local function, and Google Search as a built-in tool: on Gemini 3 both go in one request (the request
+    then carries ``toolConfig.includeServerSideToolInvocations``, set by ChatCometGemini), the model searches on
+    Google's side, and its search steps come back in the answer as ``server_tool_call`` blocks."""
     from langchain_core.tools import tool
-
-    searcher = llm.bind_tools([{"google_search": {}}])
 
     @tool
     def get_weather(city: str) -> str:
         """Today's weather in a city."""
         return f"{city}: 24 °C, sunny, light wind from the west."
 
-    @tool
-    def web_search(query: str) -> str:
-        """Search the web with Google Search; returns a grounded answer with numbered sources."""
-        reply = searcher.invoke(query)
-        grounded_replies.append(reply)
-        sources = [f"[{i}] {title}: {url}" for i, (url, title) in enumerate(_sources(reply).items(), 1)]
-        return "\n".join([reply.text, "Sources:", *sources])
+    return [get_weather, {"google_search": {}}]
 
-    return [get_weather, web_search]
+
+def _searches(message: Any) -> list[str]:
+    """The queries of the Google Search steps the model took on the server while writing ``message`` (its own
+    ``server_tool_call`` blocks; ``content_blocks`` would also summarize the grounding of any answer)."""
+    return [query for block in message.content if isinstance(block, dict)
+            and block.get("type") == "server_tool_call" and block.get("name") == "web_search"
+            for query in (block.get("args") or {}).get("queries", [])]
 
 
 class AgentView:
@@ -167,6 +164,9 @@ class AgentView:
         for message in (m for node in update.values() for m in (node or {}).get("messages", [])):
             if isinstance(message, AIMessage):
                 self.answers.append(message)
+                for query in _searches(message):
+                    self.progress.stop()
+                    say(f"  ⌕ the model searched Google (server-side) for {query!r}")
                 self._calls(message.tool_calls)
             elif isinstance(message, ToolMessage):
                 self.progress.stop()
@@ -206,39 +206,38 @@ def run_agent(base_url: str | None) -> None:
 
     from langchain_cometgemini import ChatCometGemini
 
-    section(1, "LangChain agent: a tool + Google Search grounding")
+    section(1, "LangChain agent: a function tool + Google Search, in one request")
     llm = ChatCometGemini(model=CHAT_MODEL, base_url=base_url, thinking_level="low")
-    searches: list[Any] = []
-    agent = create_agent(llm, make_tools(llm, searches), system_prompt="Answer in two or three sentences.")
-    question = 'Use get_weather for "Lisbon" and web_search for "Lisbon famous landmarks", then suggest a plan.'
+    agent = create_agent(llm, make_tools(), system_prompt="Answer in two or three sentences.")
+    question = "What is the weather in Lisbon? Also search the web for Lisbon's famous landmarks, then suggest a plan."
     say(f"  question: {question}")
     view = AgentView()
     for mode, data in agent.stream({"messages": [("user", question)]}, stream_mode=["messages", "updates"]):
         if mode == "updates":
             view.update(data)
-        elif data[1].get("langgraph_node") == "model" and data[0].text:  # (chunk, metadata); not the searches'
+        elif data[1].get("langgraph_node") == "model" and data[0].text:  # (chunk, metadata)
             view.token(data[0].text)
     view.end()
-    llm.close()  # the connection pool, shared by the agent and the searches
-    _agent_summary(view.answers, searches)
+    llm.close()  # the connection pool the agent's calls shared
+    _agent_summary(view.answers)
 
 
-def _agent_summary(answers: list[Any], searches: list[Any]) -> None:
-    for reply in searches:
+def _agent_summary(answers: list[Any]) -> None:
+    grounded = [m for m in answers if _citations(m)]
+    for reply in grounded:
         queries = (reply.response_metadata.get("grounding_metadata") or {}).get("web_search_queries") or []
-        say(f"\n  Google Search grounding: searched for {'; '.join(queries) or '(no query reported)'}")
+        say(f"\n  Google Search grounding: searched for {'; '.join(q for q in queries if q) or '(none reported)'}")
         sources = list(_sources(reply))
         for i, (url, title) in enumerate(_sources(reply).items(), 1):
             say(f"    [{i}] {title}  {url}")
         for note in _citations(reply):
             marker = sources.index(note["url"]) + 1 if note.get("url") in sources else "?"
             say(f"    “{str(note.get('cited_text', ''))[:70]}” [{marker}]")
-    if not searches:
+    if not grounded:
         say("\n  (the model answered without searching, so there are no citations)")
-    agent_thinking = sum(_reasoning_tokens(m) for m in answers)
-    search_thinking = sum(_reasoning_tokens(m) for m in searches)
-    say(f"\n  thinking tokens (usage_metadata.output_token_details.reasoning): {agent_thinking} in "
-        f"{len(answers)} agent model calls, {search_thinking} in {len(searches)} search call(s)")
+    thinking = sum(_reasoning_tokens(m) for m in answers)
+    say(f"\n  thinking tokens (usage_metadata.output_token_details.reasoning): {thinking} in "
+        f"{len(answers)} model calls, the searches included (they ran inside those calls)")
 
 
 # ---------------------------------------------------------------------------------------------- 2. structured

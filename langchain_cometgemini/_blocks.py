@@ -2,7 +2,9 @@
 ``output_version="v1"``, registered for ``model_provider="cometgemini"``.
 
 reasoning (signature in ``extras``), text (citations from grounding as annotations), tool calls, images,
-and server tool call/result pairs for Google Search and code execution.
+and server tool call/result pairs for Google Search and code execution. Gemini 3's own server-side steps
+(``_server_tools``) are already standard blocks and pass through; when an answer has them, no search pair is
+made up from its grounding metadata.
 """
 
 from __future__ import annotations
@@ -56,23 +58,31 @@ def _block(item: Any, code_ids: list[str]) -> types.ContentBlock:
         if item.get("signature"):
             out["extras"] = {"signature": item["signature"]}
     elif kind == "executable_code":
-        code_ids.append(f"code_{len(code_ids)}")
+        code_ids.append(item.get("id") or f"code_{len(code_ids)}")
         out = {"type": "server_tool_call", "name": "code_interpreter", "id": code_ids[-1],
                "args": {"code": item.get("executable_code", ""), "language": item.get("language", "PYTHON")}}
-        if item.get("signature"):
-            out["extras"] = {"signature": item["signature"]}
+        if item.get("signature") or item.get("id"):
+            out["extras"] = _code_extras(item)
     elif kind == "code_execution_result":
         outcome = item.get("outcome", "OUTCOME_OK")
-        out = {"type": "server_tool_result", "tool_call_id": code_ids[-1] if code_ids else "",
+        out = {"type": "server_tool_result", "tool_call_id": item.get("id") or (code_ids[-1] if code_ids else ""),
                "status": "success" if outcome == "OUTCOME_OK" else "error",
-               "output": item.get("code_execution_result", ""), "extras": {"outcome": outcome}}
-        if item.get("signature"):
-            out["extras"]["signature"] = item["signature"]
+               "output": item.get("code_execution_result", ""), "extras": {"outcome": outcome, **_code_extras(item)}}
     else:
         return cast(types.ContentBlock, dict(item))  # text, image, audio, file, non_standard: already standard
     if "index" in item:
         out["index"] = item["index"]
     return cast(types.ContentBlock, out)
+
+
+def _code_extras(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The signature and the wire id (set with server-side tool steps) of a code execution part."""
+    return {key: item[name] for key, name in (("signature", "signature"), ("id", "id")) if item.get(name)}
+
+
+def _has_search_steps(blocks: list[types.ContentBlock]) -> bool:
+    return any(b["type"] == "server_tool_call" and str(b.get("extras", {}).get("tool_type", "")).startswith(
+        "GOOGLE_SEARCH") for b in blocks)
 
 
 def _translate(message: AIMessage, chunk: bool) -> list[types.ContentBlock]:
@@ -91,7 +101,8 @@ def _translate(message: AIMessage, chunk: bool) -> list[types.ContentBlock]:
             if block["type"] == "text" and citations:
                 blocks[i] = cast(types.TextContentBlock, {**block, "annotations": citations})
                 break
-        blocks = _search_blocks(grounding, message.id) + blocks
+        if not _has_search_steps(blocks):
+            blocks = _search_blocks(grounding, message.id) + blocks
     calls = message.tool_call_chunks if isinstance(message, AIMessageChunk) and chunk else None
     if calls:
         for c in calls:  # a string index never collides with the content blocks' integer ones

@@ -16,6 +16,9 @@ Thought signatures live in ``additional_kwargs["thought_signatures"]``, a flat m
 
 Signatures on thought, code and media parts stay inside their content block (``signature`` or
 ``extras.signature``). Signatures are only sent back from messages whose ``model_provider`` is ours.
+
+Server-side tool steps (``toolCall`` / ``toolResponse`` parts, Gemini 3 tool combination) are
+``server_tool_call`` / ``server_tool_result`` blocks: see ``_server_tools``.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ from cometgemini._types import (
     UsageMetadata,
     is_base64_text,
 )
+
+from ._server_tools import calls_before, is_step, step_block, step_part
 
 __all__ = [
     "LOCAL_ID_PREFIX",
@@ -215,23 +220,27 @@ def _ai_block_part(block: Mapping[str, Any], ours: bool) -> Part | None:
     """An output content block replayed as the part it came from (thoughts only from our own messages)."""
     kind = block.get("type")
     extras: Mapping[str, Any] = block["extras"] if isinstance(block.get("extras"), Mapping) else {}
+    if kind in ("server_tool_call", "server_tool_result") and "tool_type" in extras:
+        return step_part(block) if ours else None  # a Gemini step goes back only to Gemini, signature and all
     sig = (block.get("signature") or extras.get("signature")) if ours else None
     if kind in ("thinking", "reasoning"):
         text = block.get("thinking") if kind == "thinking" else block.get("reasoning")
         return Part(text=str(text or ""), thought=True, thought_signature=sig) if ours and (text or sig) else None
     if kind == "executable_code":
-        code = ExecutableCode(language=str(block.get("language") or "PYTHON"), code=str(block.get("executable_code")))
+        code = ExecutableCode(language=str(block.get("language") or "PYTHON"), code=str(block.get("executable_code")),
+                              id=block.get("id"))
         return Part(executable_code=code, thought_signature=sig)
     if kind == "code_execution_result":
         result = CodeExecutionResult(outcome=str(block.get("outcome") or "OUTCOME_OK"),
-                                     output=block.get("code_execution_result"))
+                                     output=block.get("code_execution_result"), id=block.get("id"))
         return Part(code_execution_result=result, thought_signature=sig)
     if kind == "server_tool_call" and block.get("name") == "code_interpreter":
         args = block.get("args") or {}
-        code = ExecutableCode(language=str(args.get("language") or "PYTHON"), code=str(args.get("code", "")))
+        code = ExecutableCode(language=str(args.get("language") or "PYTHON"), code=str(args.get("code", "")),
+                              id=extras.get("id"))
         return Part(executable_code=code, thought_signature=sig)
     if kind == "server_tool_result" and "outcome" in extras:
-        result = CodeExecutionResult(outcome=str(extras["outcome"]), output=block.get("output"))
+        result = CodeExecutionResult(outcome=str(extras["outcome"]), output=block.get("output"), id=extras.get("id"))
         return Part(code_execution_result=result, thought_signature=sig)
     if kind in _MEDIA_TYPES or kind == "image_url":
         part = _block_part(block)
@@ -247,6 +256,7 @@ def _model_parts(message: AIMessage, placeholder: bool) -> list[Part]:
     spans = _text_spans(sigs)
     items: list[Any] = [message.content] if isinstance(message.content, str) else list(message.content)
     parts: list[Part] = []
+    after_calls: dict[int, list[Part]] = {}  # server-side steps that came after the n-th function call
     offset, used = 0, set[int]()
     for item in items:
         if isinstance(item, str) or item.get("type") == "text":
@@ -256,7 +266,8 @@ def _model_parts(message: AIMessage, placeholder: bool) -> list[Part]:
         else:
             part = _ai_block_part(item, ours)
             if part is not None:
-                parts.append(part)
+                n = calls_before(item) if is_step(part) else 0
+                (after_calls.setdefault(n, []) if n else parts).append(part)
     parts.extend(_split_text("", offset, spans, used))  # signed empty parts of an answer without text
     for i, call in enumerate(message.tool_calls):
         call_id = call.get("id")
@@ -266,6 +277,9 @@ def _model_parts(message: AIMessage, placeholder: bool) -> list[Part]:
         wire_id = call_id if call_id and not call_id.startswith(LOCAL_ID_PREFIX) else None
         parts.append(Part(function_call=FunctionCall(name=call["name"], args=call["args"], id=wire_id),
                           thought_signature=sig))
+        parts.extend(after_calls.pop(i + 1, ()))
+    for n in sorted(after_calls):  # more calls counted than the message has: keep the steps, in order
+        parts.extend(after_calls[n])
     parts.extend(Part(text="", thought_signature=sig) for start, stop, sig, tail in spans if tail and start == stop)
     for part in parts:  # a damaged signature is dropped, not sent to a certain 400
         if part.thought_signature is not None and not is_base64_text(part.thought_signature):
@@ -418,7 +432,7 @@ class _PartBuilder:
                 self._text(part, delta)
             else:
                 self.list_mode = True
-                block = _other_block(part)
+                block = step_block(part, self.calls_seen) if is_step(part) else _other_block(part)
                 block["index"] = self._index(None)
                 delta.items.append(block)
         return delta
@@ -461,7 +475,7 @@ class _PartBuilder:
 def _is_textual(part: Part) -> bool:
     """Text, or a part carrying nothing but a signature (kept as an empty text part)."""
     return (part.inline_data is None and part.file_data is None and part.executable_code is None
-            and part.code_execution_result is None and part.function_response is None)
+            and part.code_execution_result is None and part.function_response is None and not is_step(part))
 
 
 def _other_block(part: Part) -> dict[str, Any]:
@@ -470,9 +484,13 @@ def _other_block(part: Part) -> dict[str, Any]:
     if part.executable_code is not None:
         block = {"type": "executable_code", "executable_code": part.executable_code.code,
                  "language": part.executable_code.language}
+        if part.executable_code.id:
+            block["id"] = part.executable_code.id
     elif part.code_execution_result is not None:
         block = {"type": "code_execution_result", "code_execution_result": part.code_execution_result.output or "",
                  "outcome": part.code_execution_result.outcome}
+        if part.code_execution_result.id:
+            block["id"] = part.code_execution_result.id
     elif part.inline_data is not None:
         mime = part.inline_data.mime_type
         kind = mime.split("/", 1)[0] if mime.split("/", 1)[0] in ("image", "audio", "video") else "file"

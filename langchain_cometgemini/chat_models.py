@@ -10,14 +10,13 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from operator import itemgetter
 from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs
@@ -28,13 +27,14 @@ from cometgemini._client import CometGeminiClient, client_for
 from cometgemini._config import config_for
 from cometgemini._schema import json_schema_of, to_json_schema
 from cometgemini._signatures import precompute_signatures
-from cometgemini._types import GenerateContentRequest, GenerationConfig, ThinkingConfig
+from cometgemini._tool_combination import apply_tool_combination, forced_mode, merge_tool_configs, parse_tool_config
+from cometgemini._types import GenerateContentRequest, GenerationConfig, ThinkingConfig, ToolConfig, to_wire
 
 from . import _blocks
 from ._errors import lc_errors
 from ._messages import PROVIDER, StreamConverter, chat_result, to_contents
 from ._serializable import KeyedSerializable
-from ._structured import structured_runnable
+from ._structured import ToolBinding, structured_output
 from ._tools import convert_tools, declared_names, ensure_wire_tools, tool_config
 
 __all__ = ["ChatCometGemini"]
@@ -68,6 +68,7 @@ _CONNECTION_FIELDS = frozenset({"api_key", "base_url", "api_version", "auth", "t
                                 "default_headers", "http_client", "http_async_client", "allow_insecure_http"})
 _REQUEST_KEYS = frozenset({"tools", "toolConfig", "tool_config", "systemInstruction", "cachedContent",
                            "serviceTier", "service_tier", "labels", "store"})
+_TOOL_CONFIG_KEYS = ("toolConfig", "tool_config")
 
 
 @functools.cache
@@ -296,7 +297,8 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
                 f"MEDIA_RESOLUTION_{level}")
         if "response_modalities" in generation:
             generation["response_modalities"] = [str(m).upper() for m in generation["response_modalities"]]
-        extra_request = {k: v for k, v in self.model_kwargs.items() if k in _REQUEST_KEYS}
+        extra_request = {k: v for k, v in self.model_kwargs.items()
+                         if k in _REQUEST_KEYS and k not in _TOOL_CONFIG_KEYS}
         generation.update({k: v for k, v in self.model_kwargs.items() if k not in _REQUEST_KEYS})
         thinking = _thinking(info, settings.get("thinking_level"), settings.get("thinking_budget"),
                              settings.get("include_thoughts"))
@@ -309,20 +311,28 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
                 "(only system messages, or empty text). Add a HumanMessage."
             )
         tools = ensure_wire_tools(settings.get("tools"))
-        config = tool_config(settings.get("tool_choice"), declared_names(tools)) or settings.get("tool_config")
-        mode = ((config or {}).get("functionCallingConfig") or {}).get("mode")
-        if mode == "ANY" and settings.get("response_mime_type") == "application/json":
-            raise ValueError(
-                "Gemini refuses a forced tool call (tool_choice 'any' or a name) together with a JSON response "
-                "type; use with_structured_output(..., method='function_calling') or tool_choice='auto'"
-            )
+        config = self._tool_config(settings, tools)
         request = GenerateContentRequest(
             contents=contents, system_instruction=system, tools=tools, tool_config=config,
             safety_settings=_safety_settings(settings.get("safety_settings")),
             generation_config=GenerationConfig(**generation) if generation else None,
             cached_content=settings.get("cached_content"), **extra_request,
         )
+        apply_tool_combination(model, request)
         return model, request
+
+    def _tool_config(self, settings: Mapping[str, Any], tools: list[dict[str, Any]] | None) -> ToolConfig | None:
+        """``model_kwargs``' toolConfig, then the call's ``tool_config``, then ``tool_choice``: merged setting by
+        setting (a later source wins a setting it gives; the rest are kept)."""
+        config = merge_tool_configs(*(self.model_kwargs.get(k) for k in _TOOL_CONFIG_KEYS),
+                                    settings.get("tool_config"),
+                                    tool_config(settings.get("tool_choice"), declared_names(tools)))
+        if forced_mode(config) == "ANY" and settings.get("response_mime_type") == "application/json":
+            raise ValueError(
+                "Gemini refuses a forced tool call (tool_choice 'any' or a name) together with a JSON response "
+                "type; use with_structured_output(..., method='function_calling') or tool_choice='auto'"
+            )
+        return config
 
     # ------------------------------------------------------------------ the four entry points
 
@@ -364,18 +374,28 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
         *,
         tool_choice: str | bool | list[str] | dict[str, Any] | None = None,
+        tool_config: dict[str, Any] | ToolConfig | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
         """Bind functions, ``BaseTool``s, pydantic models, TypedDicts, OpenAI/Anthropic tool dicts and the
         built-ins (``{"google_search": {}}``, ``{"url_context": {}}``, ``{"code_execution": {}}``,
         ``{"google_maps": {}}``). ``tool_choice``: ``"auto"``, ``"any"``/``"required"``/``True``, ``"none"``,
-        ``"validated"``, a name, a list of names, or the OpenAI dict form."""
+        ``"validated"``, a name, a list of names, or the OpenAI dict form. ``tool_config``: Gemini's
+        ``toolConfig`` (``retrievalConfig``, ``includeServerSideToolInvocations``, ...), merged with
+        ``tool_choice``.
+
+        Built-in tools and functions together work on Gemini 3 models: the request then carries
+        ``includeServerSideToolInvocations`` (set for you), the answer's server-side steps come back as
+        ``server_tool_call`` / ``server_tool_result`` content blocks, and ``tool_calls`` hold only your
+        functions. The result keeps its tools through ``with_structured_output``."""
         kwargs.pop("strict", None)  # Gemini always checks calls against parametersJsonSchema; kept for compatibility
         wire_tools = convert_tools(tools)
         if tool_choice is not None:
-            tool_config(tool_choice, declared_names(wire_tools))  # fail now, not at call time
+            _tool_choice_config(tool_choice, wire_tools)  # fail now, not at call time
             kwargs["tool_choice"] = tool_choice
-        return self.bind(tools=wire_tools, **kwargs)
+        if tool_config is not None:
+            kwargs["tool_config"] = to_wire(parse_tool_config(tool_config))
+        return ToolBinding(bound=self, kwargs={"tools": wire_tools, **kwargs}, config={})
 
     def with_structured_output(
         self,
@@ -383,21 +403,15 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         *,
         method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema",
         include_raw: bool = False,
+        tools: Sequence[Any] | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
         """Answers as ``schema`` (pydantic model, TypedDict or JSON Schema): ``json_schema`` (default) uses
         ``responseJsonSchema``; ``function_calling`` forces a call of one function; ``json_mode`` asks for
-        JSON only. A blocked answer raises ``ModelRefusalError``."""
-        if kwargs.pop("strict", None) is not None:
-            pass  # Gemini always follows responseJsonSchema; accepted for interface compatibility
-        if kwargs:
-            raise ValueError(f"unexpected arguments {sorted(kwargs)}")
-        bound, parser = structured_runnable(self, schema, method)
-        if not include_raw:
-            return bound | parser
-        parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
-        fallback = RunnablePassthrough.assign(parsed=lambda _: None)
-        return RunnableMap(raw=bound) | parsed.with_fallbacks([fallback], exception_key="parsing_error")
+        JSON only. A blocked answer raises ``ModelRefusalError``. ``tools`` (e.g. ``[{"google_search": {}}]``)
+        go in the same request, as do the tools of a model from ``bind_tools``."""
+        bound = {"tools": convert_tools(tools)} if tools else {}
+        return structured_output(self, schema, method, include_raw, bound, kwargs)
 
     def _count_request(self, messages: Sequence[BaseMessage], tools: Sequence[Any] | None) -> tuple[str, Any]:
         kwargs: dict[str, Any] = {"tools": convert_tools(tools)} if tools else {}
@@ -429,6 +443,10 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+
+def _tool_choice_config(tool_choice: Any, wire_tools: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return tool_config(tool_choice, declared_names(wire_tools))
 
 
 precompute_signatures(ChatCometGemini, "_generate", "_agenerate")  # LangChain inspects these on every call

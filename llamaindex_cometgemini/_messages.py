@@ -24,7 +24,9 @@ back on exactly the part they came on:
 * code execution parts read as Markdown ``TextBlock``s; the wire part itself (signature included) is kept in
   ``additional_kwargs["code_execution_parts"][<hash of the block's text>]`` and sent back instead of the text;
 * an empty signed text part with no text before it (the last streaming event after a function call):
-  ``additional_kwargs["thought_signatures"]["<end>"]``, sent back as an empty part at the end of the turn.
+  ``additional_kwargs["thought_signatures"]["<end>"]``, sent back as an empty part at the end of the turn;
+* server-side tool steps (``toolCall`` / ``toolResponse`` parts, Gemini 3 tool combination), whole with their
+  signatures: ``additional_kwargs["server_tool_steps"]`` (see ``_server_tools``).
 
 Calls without an id (Gemini 2.x) get one for LlamaIndex, prefixed ``GENERATED_ID_PREFIX``; such ids are never
 sent back as ``functionCall.id`` / ``functionResponse.id``.
@@ -68,6 +70,8 @@ from cometgemini._types import (
     VideoMetadata,
     is_base64_text,
 )
+
+from ._server_tools import STEPS_KEY, is_step, step_entry, step_parts
 
 __all__ = [
     "END_KEY",
@@ -243,8 +247,10 @@ def _model_parts(message: ChatMessage, calls: _Calls) -> list[Part]:
     signatures = _mapping(kwargs.get("thought_signatures"))
     layouts = _mapping(kwargs.get("text_signatures"))
     code = _mapping(kwargs.get("code_execution_parts"))
+    steps = list(step_parts(kwargs.get(STEPS_KEY), len(message.blocks)))
     parts: list[Part] = []
-    for block in message.blocks:
+    for i, block in enumerate(message.blocks):
+        parts.extend(part for position, part in steps if position == i)
         if isinstance(block, TextBlock):
             parts.extend(_text_parts(block.text, layouts, code))
         elif isinstance(block, ToolCallBlock):
@@ -258,6 +264,7 @@ def _model_parts(message: ChatMessage, calls: _Calls) -> list[Part]:
             if part.inline_data is not None:
                 part.thought_signature = _signature(signatures.get(_data_key(part.inline_data.data)))
             parts.append(part)
+    parts.extend(part for position, part in steps if position == len(message.blocks))
     end = _signature(signatures.get(END_KEY))
     if end is not None:
         parts.append(Part(text="", thought_signature=end))
@@ -369,6 +376,7 @@ class _Builder:
         self.layouts: dict[str, list[list[Any]]] = {}
         self.tool_calls: list[dict[str, Any]] = []
         self.code_parts: dict[str, dict[str, Any]] = {}
+        self.steps: list[dict[str, Any]] = []
         self.run: list[Part] = []
 
     def add(self, part: Part) -> None:
@@ -380,7 +388,9 @@ class _Builder:
                     self.signatures[END_KEY] = part.thought_signature  # type: ignore[assignment]
             return
         self.flush()
-        if part.thought:
+        if is_step(part):
+            self.steps.append(step_entry(part, len(self.blocks)))
+        elif part.thought:
             info = {"thought_signature": part.thought_signature} if part.thought_signature else {}
             self.blocks.append(ThinkingBlock(content=part.text, additional_information=info))
         elif part.function_call is not None:
@@ -456,6 +466,8 @@ def message_from_response(response: GenerateContentResponse, ids: CallIds | None
         kwargs["tool_calls"] = builder.tool_calls
     if builder.code_parts:
         kwargs["code_execution_parts"] = builder.code_parts
+    if builder.steps:
+        kwargs[STEPS_KEY] = builder.steps
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs)
 
 

@@ -40,11 +40,20 @@ from cometgemini._catalog import ModelInfo
 from cometgemini._catalog import model_info as _catalog_info
 from cometgemini._client import CometGeminiClient, client_for
 from cometgemini._signatures import precompute_signatures
-from cometgemini._types import Content, GenerateContentRequest, GenerateContentResponse, GenerationConfig
+from cometgemini._tool_combination import apply_tool_combination, merge_tool_configs, parse_tool_config
+from cometgemini._types import (
+    Content,
+    GenerateContentRequest,
+    GenerateContentResponse,
+    GenerationConfig,
+    ToolConfig,
+    to_wire,
+)
 
 from . import _structured
 from ._messages import message_from_response, raw_response, response_kwargs, to_contents
 from ._request import OVERRIDABLE, generation_config, safety_settings, thinking_config
+from ._server_tools import STEPS_KEY, drop_block
 from ._stream import ChatStream
 from ._tools import tool_config_for, wire_tools
 
@@ -74,6 +83,10 @@ class CometGemini(FunctionCallingLLM):
     ``total_tokens``, ``thoughts_token_count``, ``cached_content_token_count``, ``finish_reason`` and
     ``grounding_metadata``; ``raw`` is the wire ``GenerateContentResponse`` (plus ``usage`` for
     ``TokenCountingHandler``). Streams add ``additional_kwargs["thinking_delta"]``.
+
+    ``built_in_tools`` and your function tools go in one request on Gemini 3 models (with
+    ``toolConfig.includeServerSideToolInvocations``, set for you); the built-in tools' steps come back in
+    ``message.additional_kwargs["server_tool_steps"]`` and are sent back with the history, as Gemini requires.
 
     Example:
         ```python
@@ -121,6 +134,11 @@ class CometGemini(FunctionCallingLLM):
     built_in_tools: list[dict[str, Any]] | None = Field(
         default=None, description="Gemini tools sent on every call, e.g. [{'googleSearch': {}}]."
     )
+    tool_config: dict[str, Any] | None = Field(
+        default=None,
+        description="Gemini's toolConfig for calls with tools (functionCallingConfig, retrievalConfig, "
+        "includeServerSideToolInvocations); a call's tool_config and tool_choice are merged into it.",
+    )
     timeout: float | None = Field(default=120.0, description="Seconds per request (None: no limit).")
     max_retries: int = Field(default=2, description="Retries after the first attempt; 0 disables.")
     default_headers: dict[str, str] | None = Field(default=None, description="Extra headers on every request.")
@@ -139,6 +157,8 @@ class CometGemini(FunctionCallingLLM):
         http_async_client: httpx.AsyncClient | None = None,
         **kwargs: Any,
     ) -> None:
+        if kwargs.get("tool_config") is not None:
+            kwargs["tool_config"] = to_wire(parse_tool_config(kwargs["tool_config"]))  # a bad key fails here
         super().__init__(model=model, **kwargs)
         info = model_info(self.model)
         thinking_config(info, self.thinking_level, self.thinking_budget, self.include_thoughts)
@@ -211,18 +231,22 @@ class CometGemini(FunctionCallingLLM):
                 )
             contents, system = [Content(role="user", parts=system.parts)], None
         tools = wire_tools([*(self.built_in_tools or ()), *(kwargs.get("tools") or ())])
-        tool_config = kwargs.get("tool_config") or tool_config_for(
-            kwargs.get("tool_choice"), bool(kwargs.get("tool_required"))
-        )
-        return GenerateContentRequest(
+        request = GenerateContentRequest(
             contents=contents,
             system_instruction=system,
             tools=tools,
-            tool_config=tool_config if tools else None,
+            tool_config=self._tool_config(kwargs) if tools else None,
             safety_settings=safety_settings(settings["safety_settings"]),
             generation_config=config,
             cached_content=settings["cached_content"],
         )
+        apply_tool_combination(self.model, request)
+        return request
+
+    def _tool_config(self, kwargs: dict[str, Any]) -> ToolConfig | None:
+        """The model's ``tool_config``, the call's, then ``tool_choice``: merged setting by setting."""
+        choice = tool_config_for(kwargs.get("tool_choice"), bool(kwargs.get("tool_required")))
+        return merge_tool_configs(self.tool_config, kwargs.get("tool_config"), choice)
 
     @staticmethod
     def _chat_response(response: GenerateContentResponse) -> ChatResponse:
@@ -325,12 +349,9 @@ class CometGemini(FunctionCallingLLM):
         messages = list(chat_history or [])  # a copy: the caller's history is never mutated
         if user_msg is not None:
             messages.append(_user(user_msg) if isinstance(user_msg, str) else user_msg)
-        return {
-            "messages": messages,
-            "tools": list(tools),
-            "tool_config": tool_config_for(tool_choice, tool_required) if tools else None,
-            **kwargs,
-        }
+        tool_config_for(tool_choice, tool_required)  # a bad choice fails here, before the call
+        return {"messages": messages, "tools": list(tools), "tool_choice": tool_choice,
+                "tool_required": tool_required, **kwargs}
 
     def _validate_chat_with_tools_response(
         self,
@@ -455,13 +476,17 @@ def _kwargs_dict(block: ToolCallBlock) -> dict[str, Any]:
 def _keep_first_call(message: ChatMessage) -> None:
     seen = False
     kept = []
+    steps = message.additional_kwargs.get(STEPS_KEY)
     for block in message.blocks:
         if isinstance(block, ToolCallBlock):
             if seen:
+                steps = drop_block(steps, len(kept))  # server-side steps keep their place among the rest
                 continue
             seen = True
         kept.append(block)
     message.blocks = kept
+    if steps is not None:
+        message.additional_kwargs[STEPS_KEY] = steps
     calls = message.additional_kwargs.get("tool_calls")
     if calls and len(calls) > 1:
         message.additional_kwargs["tool_calls"] = calls[:1]

@@ -164,7 +164,8 @@ AGENT = [
 # 02 · A LangChain agent: tools, thought signatures across turns, grounded answers
 
 A `create_agent` agent (LangGraph underneath) with two tools; the conversation saved as JSON and continued
-later with its thought signatures intact; Google Search grounding with citations.
+later with its thought signatures intact; Google Search grounding with citations; an agent with a function and
+Google Search in one request.
 """),
     md(SETUP_NOTE),
     code(SETUP),
@@ -285,27 +286,43 @@ def with_markers(text: str, citations: list[dict]) -> str:
 print(with_markers(reply.text, citations))
 """),
     md("""
-## An agent that searches
+## An agent that searches: your function and Google Search in one request
 
-Not every Gemini model takes function declarations and a built-in tool in one request, so a dependable way to
-give an agent search is a tool that makes the grounded call and returns the answer with its sources.
+On Gemini 3 a built-in tool and your functions go in the same request: `ChatCometGemini` adds the
+`toolConfig.includeServerSideToolInvocations` flag Gemini requires for that. The model searches on Google's side
+while you run your function; its search steps come back in the message as `server_tool_call` /
+`server_tool_result` blocks (each with its own thought signature), `tool_calls` hold only your functions, and
+the whole turn goes back unchanged on the next request. (Models before Gemini 3 cannot combine them: you get a
+`ValueError` that says so, before anything is sent.)
 """),
     code("""
-@tool
-def web_search(query: str) -> str:
-    \"\"\"Search the web with Google Search; returns a grounded answer with numbered sources.\"\"\"
-    found = searcher.invoke(query)
-    notes = [a for b in found.content_blocks if b["type"] == "text" for a in b.get("annotations", [])]
-    urls = list(dict.fromkeys(a["url"] for a in notes))
-    return found.text + "\\nSources:\\n" + "\\n".join(f"[{i}] {u}" for i, u in enumerate(urls, 1))
-
-
-researcher = create_agent(llm, [web_search, get_weather], system_prompt="Cite sources as [n].")
-question = 'Use web_search for "Dublin marathon date" and get_weather for "Dublin".'
+researcher = create_agent(llm, [get_weather, {"google_search": {}}], system_prompt="Cite sources as [n].")
+question = "What is the weather in Dublin? Also search the web for the date of the Dublin marathon."
 state = researcher.invoke({"messages": [HumanMessage(question)]})
-print(state["messages"][-1].text[:600])
+for message in state["messages"]:
+    for block in message.content if isinstance(message.content, list) else []:
+        if block.get("type") == "server_tool_call":
+            print(f"server-side {block['name']}: {block['args']}  (signed: {'signature' in block['extras']})")
+    for call in getattr(message, "tool_calls", []):
+        print(f"your function: {call['name']}({call['args']})")
+answer = state["messages"][-1]
+print("\\n" + answer.text[:600])
+"""),
+    code("""
+citations = [a for b in answer.content_blocks if b["type"] == "text" for a in b.get("annotations", [])]
+for n, url in enumerate(dict.fromkeys(c["url"] for c in citations), 1):
+    print(f"[{n}] {next(c['title'] for c in citations if c['url'] == url)}: {url[:90]}")
 print("thinking tokens:", sum((m.usage_metadata or {}).get("output_token_details", {}).get("reasoning", 0)
                               for m in state["messages"] if m.type == "ai"))
+"""),
+    code("""
+# One request per model call, each with the flag and the search steps of earlier calls sent back as they came.
+if emulator is not None:
+    for request in emulator.requests[-2:]:
+        body = request["json"]
+        steps = [p for c in body["contents"] for p in c["parts"] if "toolCall" in p or "toolResponse" in p]
+        print(body["toolConfig"], "| tools:", [next(iter(t)) for t in body["tools"]],
+              "| search steps sent back:", len(steps))
 """),
     code(TEARDOWN),
 ]

@@ -141,5 +141,5 @@ def test_demo_with_a_key_uses_it_and_never_prints_it(no_key: None) -> None:
     assert "Endpoint: CometAPI at http://127.0.0.1:" in result.stdout
     assert "emulator" not in result.stdout.split("Endpoint:")[0]
     assert [s for s in SECTIONS if s not in result.stdout] == []
-    assert sent >= 6  # agent (2 model calls + search), structured, embeddings, RAG answer
+    assert sent >= 6  # agent (2 model calls, searching inside them), structured, embeddings, RAG answer
     assert _leaks(result.stdout + result.stderr) == []

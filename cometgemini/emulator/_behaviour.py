@@ -11,12 +11,13 @@ from . import _tools
 from ._calls import plan_calls
 from ._context import Context, short
 from ._schema import PromptValues, instance
-from ._sig import call_id, sign_call, sign_text
+from ._sig import call_id, sign_call, sign_step, sign_text, step_ids
 from ._tokens import IMAGE_OUTPUT_TOKENS, count_text
 
 __all__ = ["Candidate", "Plan", "plan_answer"]
 
 _WORDS_MAGIC = re.compile(r"\[\[words:(\d+)\]\]")
+_ASKS_SEARCH = re.compile(r"\b(search|look (it )?up|google)\b", re.IGNORECASE)
 _VOCAB_TEXT = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
               "november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee "
               "zulu")
@@ -144,7 +145,8 @@ def _truncate(text: str, ctx: Context) -> tuple[str, str]:
     return text, "STOP"
 
 
-def _call_parts(ctx: Context, calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _call_parts(ctx: Context, calls: list[tuple[str, dict[str, Any]]],
+                steps: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     gemini3 = ctx.info.family == "3"
     parts: list[dict[str, Any]] = []
     for i, (name, args) in enumerate(calls):
@@ -153,7 +155,7 @@ def _call_parts(ctx: Context, calls: list[tuple[str, dict[str, Any]]]) -> list[d
             call["id"] = call_id(f"{ctx.digest}:{i}:{name}")
         part: dict[str, Any] = {"functionCall": call}
         if gemini3 and i == 0:
-            part["thoughtSignature"] = sign_call(ctx.secret, name, args)
+            part["thoughtSignature"] = sign_call(ctx.secret, name, args, steps)
         parts.append(part)
     return parts
 
@@ -184,13 +186,15 @@ def _candidate(ctx: Context, plan: Plan, variant: int, calls: list[tuple[str, di
     lead: list[dict[str, Any]] = []
     if thought_text:
         lead.append({"text": thought_text, "thought": True})
+    steps = _search_steps(ctx, bool(calls)) if variant == 0 else []
+    ids = step_ids(steps)
     if calls:
-        parts = _call_parts(ctx, calls)
+        parts = _call_parts(ctx, calls, ids)
         tokens = sum(count_text(json.dumps(p["functionCall"], ensure_ascii=False)) for p in parts)
-        return Candidate(lead + parts, "STOP", tokens, {"finishMessage": "Model generated function call(s)."},
-                         thought_count=len(lead))
+        return Candidate(lead + parts + steps, "STOP", tokens,
+                         {"finishMessage": "Model generated function call(s)."}, thought_count=len(lead))
     cand = Candidate([], thought_count=len(lead))
-    prefix = _tool_parts(ctx, plan, cand) if variant == 0 else []
+    prefix = steps + (_tool_parts(ctx, plan, cand) if variant == 0 else [])
     text, cand.finish = _truncate(answer_text(ctx, variant), ctx)
     cand.tokens += count_text(text)
     body = prefix + ([{"text": text}] if text else [])
@@ -202,18 +206,33 @@ def _candidate(ctx: Context, plan: Plan, variant: int, calls: list[tuple[str, di
         _ground(ctx, plan if variant == 0 else Plan([]), cand,
                 "".join(p["text"] for p in body if "text" in p))
     if ctx.info.family == "3":
-        cand.trailing_signature = sign_text(ctx.secret, "")
+        cand.trailing_signature = sign_text(ctx.secret, "", ids)
         first = next((p for p in body if "text" in p), None)
         if first is not None:
-            first["thoughtSignature"] = sign_text(ctx.secret, first["text"])
+            first["thoughtSignature"] = sign_text(ctx.secret, first["text"], ids)
     cand.parts = lead + body
     return cand
+
+
+def _search_steps(ctx: Context, calling: bool) -> list[dict[str, Any]]:
+    """With ``includeServerSideToolInvocations`` on Gemini 3, a Google Search step as its own signed
+    ``toolCall`` / ``toolResponse`` parts, once per turn: before the text answer, or after the function calls
+    when the prompt asks to search (as recorded: calls first, then the step)."""
+    if not (ctx.server_steps and ctx.info.family == "3" and "googleSearch" in ctx.tools) or ctx.searched:
+        return []
+    if calling and not _ASKS_SEARCH.search(ctx.prompt):
+        return []
+    call, response = _tools.search_steps(ctx.prompt, call_id(f"{ctx.digest}:search"))
+    steps: list[dict[str, Any]] = [{"toolCall": call}, {"toolResponse": response}]
+    return [{**step, "thoughtSignature": sign_step(ctx.secret, step)} for step in steps]
 
 
 def _tool_parts(ctx: Context, plan: Plan, cand: Candidate) -> list[dict[str, Any]]:
     if "codeExecution" not in ctx.tools or ctx.responses:
         return []
     code, result, output = _tools.code_execution(ctx.prompt)
+    if ctx.server_steps:  # the two parts of one execution share an id, as toolCall/toolResponse do
+        code["id"] = result["id"] = call_id(f"{ctx.digest}:code")
     plan.tool_use += 40 + count_text(code["code"])
     cand.tokens += count_text(code["code"]) + count_text(output)
     return [{"executableCode": code}, {"codeExecutionResult": result},

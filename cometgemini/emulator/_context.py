@@ -34,6 +34,10 @@ class Context:
     tools: set[str] = field(default_factory=set)
     digest: str = ""
     secret: str = ""
+    server_steps: bool = False
+    """``toolConfig.includeServerSideToolInvocations``: built-in tools answer with ``toolCall``/``toolResponse``."""
+    searched: bool = False
+    """A server-side search step is already in the current turn (sent back in the history)."""
 
 
 def _texts(content: dict[str, Any]) -> list[str]:
@@ -58,10 +62,12 @@ def read_context(model: str, info: ModelInfo, req: dict[str, Any], secret: str) 
     responses = [p["functionResponse"] for p in last.get("parts") or [] if isinstance(p.get("functionResponse"), dict)]
     called = [str(p["functionCall"].get("name")) for c in contents[start:] for p in c.get("parts") or []
               if isinstance(p.get("functionCall"), dict)]
+    searched = any(isinstance(p.get("toolCall"), dict) for c in contents[start:] for p in c.get("parts") or [])
     system = "\n".join(_texts(req.get("systemInstruction") or {}))
     tools: set[str] = set()
     for tool in req.get("tools") or []:
         tools.update(k for k, v in tool.items() if v is not None)
     digest = hashlib.sha256(f"{model}\x00{prompt}\x00{len(contents)}".encode()).hexdigest()
+    flag = (req.get("toolConfig") or {}).get("includeServerSideToolInvocations") is True
     return Context(model, info, req, req.get("generationConfig") or {}, prompt, system, media, responses,
-                   called, tools, digest, secret)
+                   called, tools, digest, secret, flag, searched)

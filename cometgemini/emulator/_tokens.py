@@ -1,7 +1,8 @@
 """The one deterministic token counter behind ``usageMetadata`` and ``countTokens``.
 
 Text: ``max(words, ceil(chars / 4))`` (whitespace-separated words). Any media part (``inlineData`` or
-``fileData``) costs a flat ``MEDIA_TOKENS``; function calls and responses are counted on their compact JSON.
+``fileData``) costs a flat ``MEDIA_TOKENS``; function calls and responses, code parts and server-side tool steps
+are counted on their compact JSON.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def _count_part(part: dict[str, Any], acc: dict[str, int]) -> None:
         modality = _modality(str(blob.get("mimeType") or "application/octet-stream"))
         acc[modality] = acc.get(modality, 0) + MEDIA_TOKENS
         return
-    for key in ("functionCall", "functionResponse", "executableCode", "codeExecutionResult"):
+    for key in ("functionCall", "functionResponse", "executableCode", "codeExecutionResult", "toolCall",
+                "toolResponse"):
         value = part.get(key)
         if value is not None:
             dumped = json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -11,7 +11,7 @@ import struct
 import zlib
 from typing import Any
 
-__all__ = ["code_execution", "grounding", "png_base64", "url_context"]
+__all__ = ["code_execution", "grounding", "png_base64", "search_steps", "url_context"]
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
@@ -49,9 +49,27 @@ def _supports(text: str, chunk_count: int) -> list[dict[str, Any]]:
     return supports
 
 
+def _query(prompt: str) -> str:
+    return " ".join(prompt.replace("?", " ").split()[:12]) or "emulated query"
+
+
+def _entry_point(query: str) -> str:
+    return _ENTRY_POINT.replace("{q}", query.replace(" ", "+")).replace("{label}", query)
+
+
+def search_steps(prompt: str, step_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``toolCall`` and ``toolResponse`` of one Google Search step (``includeServerSideToolInvocations``),
+    shaped as recorded: ``{"queries": [...]}`` in, ``{"search_suggestions": <html>}`` out."""
+    query = _query(prompt)
+    call = {"id": step_id, "toolType": "GOOGLE_SEARCH_WEB", "args": {"queries": [query]}}
+    response = {"id": step_id, "toolType": "GOOGLE_SEARCH_WEB",
+                "response": {"search_suggestions": _entry_point(query)}}
+    return call, response
+
+
 def grounding(text: str, prompt: str, maps: bool) -> dict[str, Any]:
     """``groundingMetadata`` for a googleSearch (or googleMaps) answer ``text``."""
-    query = " ".join(prompt.replace("?", " ").split()[:12]) or "emulated query"
+    query = _query(prompt)
     if maps:
         chunks: list[dict[str, Any]] = [
             {"maps": {"uri": f"https://maps.google.com/?cid={int(_token(query + str(i), 8).encode().hex(), 16)}",
@@ -62,7 +80,7 @@ def grounding(text: str, prompt: str, maps: bool) -> dict[str, Any]:
         {"web": {"uri": "https://vertexaisearch.cloud.google.com/grounding-api-redirect/" + _token(query + site, 64),
                  "title": site}}
         for site in ("example.com", "wikipedia.org")]
-    html = _ENTRY_POINT.replace("{q}", query.replace(" ", "+")).replace("{label}", query)
+    html = _entry_point(query)
     return {"groundingChunks": chunks, "groundingSupports": _supports(text, len(chunks)),
             "webSearchQueries": [query], "searchEntryPoint": {"renderedContent": html}}
 

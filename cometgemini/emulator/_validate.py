@@ -17,7 +17,7 @@ from pydantic.alias_generators import to_camel, to_snake
 from .. import _types as t
 from .._catalog import ModelInfo
 from ._errors import ApiError
-from ._sig import check_signature
+from ._sig import check_signature, step_ids
 
 __all__ = ["normalize", "validate_generate"]
 
@@ -116,8 +116,10 @@ def validate_generate(req: dict[str, Any], info: ModelInfo, secret: str, strict_
     if not contents:
         raise ApiError(400, "* GenerateContentRequest.contents: contents is not specified\n")
     _check_tools(req.get("tools") or [])
+    _check_tool_combination(req.get("tools") or [], req.get("toolConfig") or {}, info)
     _check_generation(req.get("generationConfig") or {}, req.get("toolConfig") or {}, info)
     _check_function_responses(contents)
+    _check_server_steps(contents, strict_sigs)
     return _check_signatures(contents, info, secret, strict_sigs)
 
 
@@ -133,6 +135,50 @@ def _check_tools(tools: list[dict[str, Any]]) -> None:
             if decl.get("response") is not None and decl.get("responseJsonSchema") is not None:
                 raise ApiError(400, f"* GenerateContentRequest.{where}: response and response_json_schema "
                                     "cannot both be set. Use only one of them.\n")
+
+
+_BUILT_INS = ("googleSearch", "urlContext", "googleMaps", "codeExecution", "fileSearch")
+_COMBINATION_MESSAGE = ("Please enable tool_config.include_server_side_tool_invocations to use Built-in tools with "
+                        "Function calling.")
+
+
+def _check_tool_combination(tools: list[dict[str, Any]], tool_config: dict[str, Any], info: ModelInfo) -> None:
+    """Built-in tools next to function declarations need the flag (Google's recorded message), and only the
+    Gemini 3 family takes them together (our wording: not recorded)."""
+    built_in = any(tool.get(name) is not None for tool in tools for name in _BUILT_INS)
+    functions = any(tool.get("functionDeclarations") for tool in tools)
+    if not (built_in and functions):
+        return
+    if tool_config.get("includeServerSideToolInvocations") is not True:
+        raise ApiError(400, _COMBINATION_MESSAGE)
+    if info.family not in ("3", "unknown") and not info.family.startswith("3."):
+        raise ApiError(400, f"Built-in tools with Function calling is not supported for models/{info.model}; "
+                            "use a Gemini 3 model.")
+
+
+def _check_server_steps(contents: list[dict[str, Any]], strict: bool) -> None:
+    """``MEDIA_PROCESSING`` steps cannot be replayed (Google's message). In strict mode, every ``toolResponse``
+    must follow the ``toolCall`` with its id in the same content, and every ``toolCall`` have its response."""
+    for i, content in enumerate(contents):
+        open_calls: dict[str, int] = {}
+        for j, part in enumerate(content.get("parts") or []):
+            step = part.get("toolCall") or part.get("toolResponse")
+            if not isinstance(step, dict):
+                continue
+            if str(step.get("toolType") or "").upper() == "MEDIA_PROCESSING":
+                raise ApiError(400, "Tool type of tool_call part does not match with tool call context")
+            if not strict:
+                continue
+            step_id = str(step.get("id"))
+            if "toolCall" in part:
+                open_calls[step_id] = j
+            elif open_calls.pop(step_id, None) is None:
+                raise ApiError(400, f"* GenerateContentRequest.contents[{i}].parts[{j}].tool_response: no tool_call "
+                                    f"with id '{step_id}' before it in the same content.\n")
+        if open_calls:
+            step_id, j = next(iter(open_calls.items()))
+            raise ApiError(400, f"* GenerateContentRequest.contents[{i}].parts[{j}].tool_call: its tool_response "
+                                f"(id '{step_id}') is missing from the same content.\n")
 
 
 def _check_generation(gen: dict[str, Any], tool_config: dict[str, Any], info: ModelInfo) -> None:
@@ -198,11 +244,12 @@ def _check_signatures(contents: list[dict[str, Any]], info: ModelInfo, secret: s
     start = _current_turn_start(contents)
     for i, content in enumerate(contents):
         first_call_seen = False
+        steps = step_ids(content.get("parts") or [])
         for part in content.get("parts") or []:
             sig = part.get("thoughtSignature")
             is_call = isinstance(part.get("functionCall"), dict)
             if sig is not None:
-                kind = check_signature(secret, sig, part)
+                kind = check_signature(secret, sig, part, steps)
                 if kind == "invalid":
                     raise ApiError(400, "Invalid thought signature: it is not valid base64.")
                 if kind == "foreign" and strict:

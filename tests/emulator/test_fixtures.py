@@ -18,8 +18,12 @@ _REQUESTS = fixture_names("*.request.json")
 
 
 def _model_for(fixtures: Path, name: str) -> str:
-    """The model of the recorded exchange a request fixture belongs to (from its response file's name)."""
+    """The model of the recorded exchange a request fixture belongs to (from its own name, or its response
+    file's name)."""
     stem = name.removesuffix(".request.json")
+    own = re.search(r"_(gemini-[\w.-]+?)(\.turn\d+)?$", stem)
+    if own:
+        return own.group(1)
     for candidate in sorted(fixtures.iterdir()):
         match = re.search(r"(gemini-[\w.-]+?)\.(response\.json|sse|chunks\.jsonl)$", candidate.name)
         if candidate.name.startswith(stem + "_") and match:
@@ -55,6 +59,8 @@ def test_model_picked_from_fixture_names(fixtures: Path) -> None:
     assert _model_for(fixtures, "streamGenerateContent_sse_functionCall_thoughtSignature_turn1.request.json") \
         == "gemini-3-pro-preview"
     assert _model_for(fixtures, "generateContent_googleSearch.request.json") == "gemini-2.5-pro"
+    assert _model_for(fixtures, "generateContent_toolCombination_auto_googleSearch_plus_function_"
+                                "gemini-3-flash-preview.turn2.request.json") == "gemini-3-flash-preview"
 
 
 def test_replay_serves_recordings_in_order(fixtures: Path) -> None:

@@ -339,7 +339,7 @@ def test_bind_tools_forms_and_tool_choice(choice: Any, config: dict[str, Any]) -
         "type": "integer", "minimum": 0, "maximum": 150}
     assert declarations[2]["parametersJsonSchema"]["properties"]["q"]["minLength"] == 2
     assert rec.body["tools"][1] == {"urlContext": {}}
-    assert rec.body["toolConfig"] == config
+    assert rec.body["toolConfig"] == {**config, "includeServerSideToolInvocations": True}  # a built-in with functions
 
 
 def test_tool_choice_unknown_name_fails_at_bind() -> None:
