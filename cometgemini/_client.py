@@ -96,6 +96,12 @@ def _refused_in_disguise(exc: httpx.TimeoutException) -> bool:
             and not isinstance(cause, (TimeoutError, asyncio.TimeoutError)))  # two classes before Python 3.11
 
 
+def _give_up(policy: RetryPolicy, error: APIError, attempt: int) -> None:
+    note = policy.give_up_note(error, attempt)
+    if note is not None:
+        error.explain(note)
+
+
 def _status_error(response: Answer) -> APIStatusError:
     retry_after = retry_after_from_headers(response.headers)
     return error_from_response(response.status_code, response.headers, response.content, retry_after)
@@ -395,6 +401,7 @@ class CometGeminiClient:
             except APIError as error:
                 wait = self._policy.wait_before_retry(error, attempt)
                 if wait is None:
+                    _give_up(self._policy, error, attempt)
                     raise
                 logger.info("retrying %s in %.2fs after: %s", call.url.path, wait, error.message)
             attempt += 1
@@ -438,6 +445,7 @@ class CometGeminiClient:
             except APIError as error:
                 wait = self._policy.wait_before_retry(error, attempt)
                 if wait is None:
+                    _give_up(self._policy, error, attempt)
                     raise
                 logger.info("retrying %s in %.2fs after: %s", call.url.path, wait, error.message)
             attempt += 1
