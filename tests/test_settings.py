@@ -293,3 +293,24 @@ def test_requests_built_from_settings_are_valid_wire_requests() -> None:
     request = GenerateContentRequest.model_validate(server.body)
     assert request.generation_config is not None and request.generation_config.candidate_count == 2
     assert request.service_tier == "flex"
+
+
+# ------------------------------------------------------------------------------------------- the README
+
+
+def readme_row(setting: Any) -> str:
+    """The README's row for ``setting`` ("Every setting"), rendered from the table so the two cannot drift."""
+    where = {"generation": "generationConfig.", "thinking": "generationConfig.thinkingConfig.", "request": ""}
+    kind = str(setting.annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
+    also = [a for a in setting.spellings if a not in (setting.langchain_name, setting.name)]
+    also_text = ", ".join(f"`{a}`" for a in also) or "–"
+    return (f"| `{setting.langchain_name}` | `{setting.name}` | {also_text} | `{where[setting.where]}{setting.wire}` "
+            f"| `{kind.replace(' | ', ' or ')}` | {setting.doc} |")
+
+
+def test_the_readme_lists_every_setting_as_the_table_says() -> None:
+    from tests._fixtures import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [readme_row(s) for s in SETTINGS if readme_row(s) not in readme]
+    assert missing == [], "update README.md's 'Every setting' table:\n" + "\n".join(missing)
