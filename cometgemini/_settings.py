@@ -336,7 +336,8 @@ def constructor_settings(kwargs: dict[str, Any], fields: Set[str], field_name: C
             if name in fields:
                 _put(out, name, value, key)
             else:
-                out.setdefault(escape, {})[setting.wire] = value
+                wire = setting.normalize(check(setting, value, key)) if setting.normalize else value
+                out.setdefault(escape, {})[setting.wire] = wire
         else:
             raise _unknown(key, owner, escape, fields)
     return out
