@@ -95,6 +95,12 @@ def _refused_in_disguise(exc: httpx.TimeoutException) -> bool:
             and not isinstance(cause, (TimeoutError, asyncio.TimeoutError)))  # two classes before Python 3.11
 
 
+def _give_up(policy: RetryPolicy, error: APIError, attempt: int) -> None:
+    note = policy.give_up_note(error, attempt)
+    if note is not None:
+        error.explain(note)
+
+
 def _status_error(response: Answer) -> APIStatusError:
     retry_after = retry_after_from_headers(response.headers)
     return error_from_response(response.status_code, response.headers, response.content, retry_after)
@@ -136,17 +142,22 @@ def _count_tokens_body(model: str, request: GenerateContentRequest | Sequence[Co
 
 
 def _embed_batches(
-    model: str, contents: Sequence[str | Content], task_type: str | None, title: str | None,
+    model: str, contents: Sequence[str | Content], task_type: str | None, title: str | Sequence[str | None] | None,
     output_dimensionality: int | None,
 ) -> list[tuple[bytes, int]]:
-    """``(body, how many inputs it holds)`` per batchEmbedContents request, at most 100 inputs each."""
+    """``(body, how many inputs it holds)`` per batchEmbedContents request, at most 100 inputs each. ``title``
+    is one title for every input, or one per input."""
+    titles = [title] * len(contents) if title is None or isinstance(title, str) else list(title)
+    if len(titles) != len(contents):
+        raise ValueError(f"got {len(titles)} titles for {len(contents)} inputs: give one title per input (None "
+                         "for none)")
     requests: list[EmbedContentRequest] = []
     for i, item in enumerate(contents):
         if isinstance(item, str) and not item.strip():
             raise ValueError(f"cannot embed an empty string (input {i}): drop it or replace it with text")
         content = Content(parts=[Part(text=item)]) if isinstance(item, str) else item
         requests.append(EmbedContentRequest(model=f"models/{model}", content=content, task_type=task_type,
-                                            title=title, output_dimensionality=output_dimensionality))
+                                            title=titles[i], output_dimensionality=output_dimensionality))
     return [
         (
             b'{"requests":['
@@ -387,6 +398,7 @@ class CometGeminiClient:
             except APIError as error:
                 wait = self._policy.wait_before_retry(error, attempt)
                 if wait is None:
+                    _give_up(self._policy, error, attempt)
                     raise
                 logger.info("retrying %s in %.2fs after: %s", call.url.path, wait, error.message)
             attempt += 1
@@ -430,6 +442,7 @@ class CometGeminiClient:
             except APIError as error:
                 wait = self._policy.wait_before_retry(error, attempt)
                 if wait is None:
+                    _give_up(self._policy, error, attempt)
                     raise
                 logger.info("retrying %s in %.2fs after: %s", call.url.path, wait, error.message)
             attempt += 1
@@ -521,13 +534,14 @@ class CometGeminiClient:
         contents: Sequence[str | Content],
         *,
         task_type: str | None = None,
-        title: str | None = None,
+        title: str | Sequence[str | None] | None = None,
         output_dimensionality: int | None = None,
         max_concurrency: int = 4,
     ) -> list[list[float]]:
-        """Vectors for ``contents``, in order, through ``batchEmbedContents`` (100 per request). With more than
-        one batch, up to ``max_concurrency`` requests are in flight, from threads sharing the pool; if one
-        fails, its error is raised once the requests already in flight are done."""
+        """Vectors for ``contents``, in order, through ``batchEmbedContents`` (100 per request). ``title``: one
+        for every input, or a sequence of one per input (``RETRIEVAL_DOCUMENT`` only). With more than one
+        batch, up to ``max_concurrency`` requests are in flight, from threads sharing the pool; if one fails,
+        its error is raised once the requests already in flight are done."""
         name = normalize_model(model)
         batches = _embed_batches(name, contents, task_type, title, output_dimensionality)
         url = self._url(name, "batchEmbedContents")
@@ -549,7 +563,7 @@ class CometGeminiClient:
         contents: Sequence[str | Content],
         *,
         task_type: str | None = None,
-        title: str | None = None,
+        title: str | Sequence[str | None] | None = None,
         output_dimensionality: int | None = None,
         max_concurrency: int | asyncio.Semaphore = 4,
     ) -> list[list[float]]:

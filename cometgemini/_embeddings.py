@@ -114,12 +114,35 @@ def task_type_for(role: Role, s: EmbeddingSettings) -> str | None:
     return s.document_task_type if role == "document" else s.query_task_type
 
 
-def request_options(role: Role, s: EmbeddingSettings) -> dict[str, Any]:
-    """``task_type``, ``title`` (documents only) and ``output_dimensionality`` for ``embed``/``aembed``."""
+def request_options(
+    role: Role,
+    s: EmbeddingSettings,
+    *,
+    task_type: str | None = None,
+    titles: Sequence[str | None] | None = None,
+    output_dimensionality: int | None = None,
+    count: int = 0,
+) -> dict[str, Any]:
+    """``task_type``, ``title`` and ``output_dimensionality`` for ``embed``/``aembed``: the object's settings
+    (the title for documents only), overridden by one call's ``task_type``, ``titles`` (one per text, for
+    ``count`` texts) and ``output_dimensionality``. Titles the API would refuse raise here, before sending."""
+    kind = task_type.upper() if task_type is not None else task_type_for(role, s)
+    title: str | Sequence[str | None] | None = s.title if role == "document" else None
+    if titles is not None:
+        title = list(titles)
+        if len(title) != count:
+            raise ValueError(f"titles holds {len(title)} titles for {count} texts: give one per text (None for none)")
+    if output_dimensionality is not None and output_dimensionality <= 0:
+        raise ValueError(f"output_dimensionality must be positive, got {output_dimensionality}")
+    has_title = (isinstance(title, str) or (title is not None and any(t is not None for t in title)))
+    if has_title and kind != DEFAULT_DOCUMENT_TASK_TYPE:
+        where = "titles" if titles is not None else f"title={s.title!r} (set on the object)"
+        raise ValueError(f"{where} apply only to texts embedded as {DEFAULT_DOCUMENT_TASK_TYPE!r}; this call's "
+                         f"task type is {kind!r}")
     return {
-        "task_type": task_type_for(role, s),
-        "title": s.title if role == "document" else None,
-        "output_dimensionality": s.output_dimensionality,
+        "task_type": kind,
+        "title": title,
+        "output_dimensionality": output_dimensionality or s.output_dimensionality,
     }
 
 
@@ -207,7 +230,7 @@ def embed(
     texts: Sequence[str],
     *,
     task_type: str | None,
-    title: str | None,
+    title: str | Sequence[str | None] | None,
     output_dimensionality: int | None,
     max_concurrency: int,
 ) -> list[list[float]]:
@@ -225,7 +248,7 @@ async def aembed(
     texts: Sequence[str],
     *,
     task_type: str | None,
-    title: str | None,
+    title: str | Sequence[str | None] | None,
     output_dimensionality: int | None,
     gate: asyncio.Semaphore,
 ) -> list[list[float]]:

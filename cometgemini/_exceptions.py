@@ -62,6 +62,11 @@ class APIError(CometGeminiError):
         super().__init__(message)
         self.message = message
 
+    def explain(self, note: str) -> None:
+        """Add ``note`` to the message (why it was raised now: given up after retries, or not retried)."""
+        self.message = f"{self.message} {note}"
+        self.args = (self.message, *self.args[1:])
+
 
 class APIStatusError(APIError):
     """The server answered with an error status."""
@@ -177,13 +182,13 @@ def _hint(cls: type[APIStatusError], status_code: int) -> str:
         AuthenticationError: "Check the API key (COMETAPI_KEY or api_key=) and that it belongs to this base_url.",
         PermissionDeniedError: "Set an API key (COMETAPI_KEY or api_key=) that may use this model.",
         NotFoundError: "Check the model id and base_url; the gateway may not serve this method for this model.",
-        RateLimitError: "Rate limit or quota reached; retries were used up. Wait, or raise your quota.",
+        RateLimitError: "Rate limit or quota reached. Wait, or raise your quota.",
         ContextOverflowError: "Shorten the input: it exceeds the model's context window.",
     }
     if cls in hints:
         return hints[cls]
     if status_code >= 500:
-        return "The server failed; retries were used up. Try again later."
+        return "The server failed. Try again later."
     return ""
 
 

@@ -21,6 +21,8 @@ from ._exceptions import APIConnectionError, APIStatusError
 
 __all__ = ["RetryPolicy", "retry_after_from_headers"]
 
+_PER_DAY = "PerDay"
+
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
@@ -60,7 +62,7 @@ class RetryPolicy:
             return True
         if not isinstance(error, APIStatusError):
             return False
-        if error.status_code == 429 and any("PerDay" in q for q in error.quota_ids):
+        if error.status_code == 429 and any(_PER_DAY in q for q in error.quota_ids):
             return False
         if error.status == "invalid_request" or (error.status or "").endswith("/invalid_request"):
             return False  # CometAPI marks malformed requests this way, even on a 500
@@ -77,3 +79,24 @@ class RetryPolicy:
             return asked if asked <= self.max_wait else None
         backoff = min(self.initial_backoff * 2.0**attempt, self.max_backoff)
         return backoff * (1.0 - 0.25 * rand())
+
+    def give_up_note(self, error: BaseException, attempt: int) -> str | None:
+        """Why ``error`` is raised after ``attempt`` retries, for its message: the retries were spent, retrying
+        is off, a daily quota is exhausted, or the server asked for a longer wait than ``max_wait``. None for an
+        error that is never retried (400, 401, ...): its own message says what to fix."""
+        if not isinstance(error, (APIStatusError, APIConnectionError)):
+            return None
+        daily = [q for q in error.quota_ids if _PER_DAY in q] if isinstance(error, APIStatusError) else []
+        if daily:
+            return (f"Not retried: the daily quota {daily[0]} is used up; it resets once a day. Wait for that, or "
+                    "raise the quota.")
+        if not self.is_retryable(error):
+            return None
+        asked = error.retry_after if isinstance(error, APIStatusError) else None
+        if attempt < self.max_retries and asked is not None and asked > self.max_wait:
+            return (f"Not retried: the server asked to wait {asked:g} s, longer than this client waits "
+                    f"(max_wait={self.max_wait:g} s). Retry after that yourself.")
+        if self.max_retries == 0:
+            wait = f" The server asked to wait {asked:g} s." if asked else ""
+            return f"Not retried: retries are off (max_retries=0).{wait}"
+        return f"Gave up after {attempt} {'retry' if attempt == 1 else 'retries'}."

@@ -260,6 +260,7 @@ class GenerationConfig(WireModel):
     enable_enhanced_civic_answers: bool | None = None
     speech_config: JsonDict | None = None
     image_config: JsonDict | None = None
+    audio_transcription_config: JsonDict | None = None
 
 
 class GenerateContentRequest(WireModel):

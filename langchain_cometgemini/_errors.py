@@ -54,11 +54,11 @@ class CometGeminiNotFoundError(core.NotFoundError, lc.ModelNotFoundError):
 
 
 class CometGeminiRateLimitError(core.RateLimitError, lc.ModelRateLimitError):
-    """429, after the retries were used up."""
+    """429: rate limit or quota; the message says whether it was retried, and why not."""
 
 
 class CometGeminiInternalServerError(core.InternalServerError, lc.ModelAPIError):
-    """5xx, after the retries were used up."""
+    """5xx, after the retries (the message says how many)."""
 
 
 class CometGeminiStatusError(core.APIStatusError, lc.ModelAPIError):

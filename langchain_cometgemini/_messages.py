@@ -45,6 +45,7 @@ from langchain_core.messages import (
 from langchain_core.messages.ai import UsageMetadata as LCUsage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from cometgemini._audio import playable_audio
 from cometgemini._streaming import is_final_chunk, only_text
 from cometgemini._types import (
     Blob,
@@ -55,6 +56,7 @@ from cometgemini._types import (
     FileData,
     FunctionCall,
     FunctionResponse,
+    GenerateContentRequest,
     GenerateContentResponse,
     Part,
     UsageMetadata,
@@ -70,6 +72,7 @@ __all__ = [
     "SIGNATURES_KEY",
     "StreamConverter",
     "chat_result",
+    "expects_blocks",
     "response_metadata",
     "to_contents",
     "usage_metadata",
@@ -492,9 +495,9 @@ def _other_block(part: Part) -> dict[str, Any]:
         if part.code_execution_result.id:
             block["id"] = part.code_execution_result.id
     elif part.inline_data is not None:
-        mime = part.inline_data.mime_type
+        mime, data = playable_audio(part.inline_data.mime_type, part.inline_data.data)  # raw PCM as WAV
         kind = mime.split("/", 1)[0] if mime.split("/", 1)[0] in ("image", "audio", "video") else "file"
-        block = {"type": kind, "base64": part.inline_data.data, "mime_type": mime}
+        block = {"type": kind, "base64": data, "mime_type": mime}
         if sig:
             block["extras"] = {"signature": sig}
         return block
@@ -596,10 +599,22 @@ def usage_metadata(usage: UsageMetadata | None) -> LCUsage | None:
     return None if usage is None else _usage_dict(_counts(usage))
 
 
-def chat_result(response: GenerateContentResponse, model: str) -> ChatResult:
-    """A ``generateContent`` response as a ``ChatResult`` holding one ``AIMessage``."""
-    candidate = response.candidates[0] if response.candidates else None
-    builder = _PartBuilder()
+def expects_blocks(request: GenerateContentRequest) -> bool:
+    """Whether answers to ``request`` may hold more than text (thoughts, media, code): then ``content`` is a
+    list of blocks from the start, whether streamed or not, so a merged stream equals the whole answer (a
+    stream cannot turn the plain string it began with into a block once an image arrives)."""
+    config = request.generation_config
+    if config is not None:
+        if any(str(m).upper() != "TEXT" for m in config.response_modalities or ()):
+            return True
+        if config.thinking_config is not None and config.thinking_config.include_thoughts:
+            return True
+    return any(tool.code_execution is not None for tool in request.tools or ())
+
+
+def _generation(response: GenerateContentResponse, candidate: Candidate | None, model: str,
+                blocks: bool) -> ChatGeneration:
+    builder = _PartBuilder(list_mode=blocks)
     delta = builder.convert(candidate.content.parts if candidate else [])
     items = _merged_items(delta.items)
     content: str | list[Any] = items if builder.list_mode else "".join(i["text"] for i in items)
@@ -612,9 +627,16 @@ def chat_result(response: GenerateContentResponse, model: str) -> ChatResult:
         usage_metadata=usage_metadata(response.usage_metadata),
         id=response.response_id,
     )
-    info = {"finish_reason": meta.get("finish_reason")}
-    return ChatResult(generations=[ChatGeneration(message=message, generation_info=info)],
-                      llm_output={"model_name": meta["model_name"]})
+    return ChatGeneration(message=message, generation_info={"finish_reason": meta.get("finish_reason")})
+
+
+def chat_result(response: GenerateContentResponse, model: str, blocks: bool = False) -> ChatResult:
+    """A ``generateContent`` response as a ``ChatResult``: one generation per candidate (``n`` /
+    ``candidate_count``), each message carrying the response's usage, as langchain-openai does with ``n``.
+    ``blocks``: content as a list of blocks even for a text-only answer (see ``expects_blocks``)."""
+    generations = [_generation(response, c, model, blocks) for c in response.candidates or [None]]
+    return ChatResult(generations=generations,
+                      llm_output={"model_name": generations[0].message.response_metadata["model_name"]})
 
 
 class StreamConverter:
@@ -625,8 +647,8 @@ class StreamConverter:
 
     __slots__ = ("_builder", "_calls", "_finished", "_model", "_seen", "_sent")
 
-    def __init__(self, model: str) -> None:
-        self._builder = _PartBuilder()
+    def __init__(self, model: str, blocks: bool = False) -> None:
+        self._builder = _PartBuilder(list_mode=blocks)
         self._model = model
         self._seen: UsageMetadata | None = None  # the latest usage snapshot
         self._sent: _Counts = (0, 0, 0, 0, 0, 0, 0)  # the usage the chunks so far add up to

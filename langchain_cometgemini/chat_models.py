@@ -26,13 +26,21 @@ from cometgemini._catalog import ModelInfo, model_info
 from cometgemini._client import CometGeminiClient, client_for
 from cometgemini._config import config_for
 from cometgemini._schema import json_schema_of, to_json_schema
+from cometgemini._settings import (
+    SETTINGS,
+    call_settings,
+    candidate_count,
+    constructor_settings,
+    split_extra,
+    wire_fields,
+)
 from cometgemini._signatures import precompute_signatures
 from cometgemini._tool_combination import apply_tool_combination, forced_mode, merge_tool_configs, parse_tool_config
 from cometgemini._types import GenerateContentRequest, GenerationConfig, ThinkingConfig, ToolConfig, to_wire
 
 from . import _blocks
 from ._errors import lc_errors
-from ._messages import PROVIDER, StreamConverter, chat_result, to_contents
+from ._messages import PROVIDER, StreamConverter, chat_result, expects_blocks, to_contents
 from ._serializable import KeyedSerializable
 from ._structured import ToolBinding, structured_output
 from ._tools import convert_tools, declared_names, ensure_wire_tools, tool_config
@@ -42,55 +50,26 @@ __all__ = ["ChatCometGemini"]
 _blocks.register()
 _CLIENT_LOCK = threading.Lock()
 
-# LangChain setting -> GenerationConfig field
-_GENERATION = {
-    "temperature": "temperature",
-    "top_p": "top_p",
-    "top_k": "top_k",
-    "max_tokens": "max_output_tokens",
-    "stop": "stop_sequences",
-    "seed": "seed",
-    "presence_penalty": "presence_penalty",
-    "frequency_penalty": "frequency_penalty",
-    "response_modalities": "response_modalities",
-    "media_resolution": "media_resolution",
-    "response_mime_type": "response_mime_type",
-    "response_json_schema": "response_json_schema",
-    "response_schema": "response_schema",
-    "response_logprobs": "response_logprobs",
-    "logprobs": "logprobs",
-}
-_ALIASES = {"model_name": "model", "max_output_tokens": "max_tokens", "stop_sequences": "stop",
-            "reasoning_effort": "thinking_level"}
-_OTHER_CALL_SETTINGS = frozenset({"model", "thinking_level", "thinking_budget", "include_thoughts", "response_format",
-                                  "safety_settings", "cached_content", "tools", "tool_choice", "tool_config"})
+_CALL_ARGUMENTS = frozenset({"model", "model_name", "tools", "tool_choice", "response_format", "stream"})
+"""Per-call arguments that are not ``generateContent`` settings (``stream`` is LangChain's own)."""
 _CONNECTION_FIELDS = frozenset({"api_key", "base_url", "api_version", "auth", "timeout", "max_retries",
                                 "default_headers", "http_client", "http_async_client", "allow_insecure_http"})
-_REQUEST_KEYS = frozenset({"tools", "toolConfig", "tool_config", "systemInstruction", "cachedContent",
-                           "serviceTier", "service_tier", "labels", "store"})
 _TOOL_CONFIG_KEYS = ("toolConfig", "tool_config")
+_DOCS = {s.name: s.doc for s in SETTINGS}
+
+
+@functools.cache
+def _field_names(cls: type[BaseModel]) -> frozenset[str]:
+    """Every name a field of ``cls`` may be given by (field names and aliases)."""
+    return frozenset({f.alias or n for n, f in cls.model_fields.items()} | set(cls.model_fields))
 
 
 @functools.cache
 def _identifying_names(cls: type[BaseModel]) -> tuple[str, ...]:
-    """The settings that are fields of ``cls`` (a name that is not one would go through pydantic's slow
-    ``__getattr__`` and raise, on every call: LangChain reads ``_identifying_params`` per invoke)."""
-    names = (*_GENERATION, "thinking_level", "thinking_budget", "include_thoughts")
+    """The generation settings that are fields of ``cls`` (a name that is not one would go through pydantic's
+    slow ``__getattr__`` and raise, on every call: LangChain reads ``_identifying_params`` per invoke)."""
+    names = (s.langchain_name for s in SETTINGS if s.where != "request")
     return tuple(name for name in names if name in cls.model_fields)
-
-
-def _safety_settings(value: Any) -> list[dict[str, str]] | None:
-    """``{category: threshold}`` or a list of ``{"category", "threshold"}``; short names are completed."""
-    if not value:
-        return None
-    pairs = value.items() if isinstance(value, Mapping) else [(s["category"], s["threshold"]) for s in value]
-    out = []
-    for category, threshold in pairs:
-        name = str(getattr(category, "name", category)).upper()
-        if not name.startswith("HARM_CATEGORY_"):
-            name = f"HARM_CATEGORY_{name}"
-        out.append({"category": name, "threshold": str(getattr(threshold, "name", threshold)).upper()})
-    return out
 
 
 def _thinking(info: ModelInfo, level: Any, budget: Any, include: Any) -> ThinkingConfig | None:
@@ -135,6 +114,19 @@ def _response_format(value: Any) -> dict[str, Any]:
     if isinstance(value, Mapping) and value.get("type") == "text":
         return {}
     raise ValueError(f"unsupported response_format {value!r}: use a JSON Schema response_format or a type")
+
+
+def _merged_tool_config(hatch: Sequence[Any], given: Any, tool_choice: Any, tools: list[dict[str, Any]] | None,
+                        mime_type: Any) -> ToolConfig | None:
+    """``model_kwargs``' toolConfig, then the ``tool_config`` setting, then ``tool_choice``: merged setting by
+    setting (a later source wins a setting it gives; the rest are kept)."""
+    config = merge_tool_configs(*hatch, given, tool_config(tool_choice, declared_names(tools)))
+    if forced_mode(config) == "ANY" and mime_type == "application/json":
+        raise ValueError(
+            "Gemini refuses a forced tool call (tool_choice 'any' or a name) together with a JSON response "
+            "type; use with_structured_output(..., method='function_calling') or tool_choice='auto'"
+        )
+    return config
 
 
 class ChatCometGemini(KeyedSerializable, BaseChatModel):
@@ -184,6 +176,21 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     media_resolution: str | None = None
     cached_content: str | None = None
     """``cachedContents/{id}``."""
+    n: int | None = Field(default=None, alias="candidate_count", description=_DOCS["candidate_count"])
+    response_logprobs: bool | None = Field(default=None, description=_DOCS["response_logprobs"])
+    logprobs: int | None = Field(default=None, description=_DOCS["logprobs"])
+    response_mime_type: str | None = Field(default=None, description=_DOCS["response_mime_type"])
+    response_schema: dict[str, Any] | None = Field(default=None, description=_DOCS["response_schema"])
+    response_json_schema: dict[str, Any] | None = Field(default=None, description=_DOCS["response_json_schema"])
+    speech_config: str | dict[str, Any] | None = Field(default=None, description=_DOCS["speech_config"])
+    image_config: dict[str, Any] | None = Field(default=None, description=_DOCS["image_config"])
+    audio_transcription_config: dict[str, Any] | None = Field(
+        default=None, description=_DOCS["audio_transcription_config"])
+    enable_enhanced_civic_answers: bool | None = Field(
+        default=None, description=_DOCS["enable_enhanced_civic_answers"])
+    service_tier: str | None = Field(default=None, description=_DOCS["service_tier"])
+    labels: dict[str, str] | None = Field(default=None, description=_DOCS["labels"])
+    tool_config: dict[str, Any] | None = Field(default=None, description=_DOCS["tool_config"])
     timeout: float | None = Field(default=120.0, alias="request_timeout")
     max_retries: int = 2
     """Retries after the first attempt; 0 disables."""
@@ -191,7 +198,8 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     streaming: bool = False
     """Use the streaming endpoint for ``invoke`` too."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Other ``generationConfig`` fields (or top-level request fields such as ``serviceTier``)."""
+    """The escape hatch: fields of the API this class has no setting for, sent as given (unchecked) inside
+    ``generationConfig``, or at the top of the request for request-level keys (``store``, ``toolConfig``...)."""
     allow_insecure_http: bool = False
     http_client: Any = Field(default=None, exclude=True)
     """Your own ``httpx.Client`` (proxies, ``MockTransport``). Not serialized."""
@@ -206,16 +214,19 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     @classmethod
     def _extra_to_model_kwargs(cls, values: Any) -> Any:
         if isinstance(values, dict):
-            names = {f.alias or n for n, f in cls.model_fields.items()} | set(cls.model_fields)
-            values = _build_model_kwargs(values, names)
+            values = _build_model_kwargs(values, set(_field_names(cls)))
         return values
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
         # Checked here, not in a pydantic validator: pydantic's ValidationError would print the whole input,
         # the start of the api_key included. A plain ValueError names only the mistake.
+        kwargs = constructor_settings(kwargs, _field_names(type(self)), lambda s: s.langchain_name,
+                                      owner=type(self).__name__, escape="model_kwargs")
+        super().__init__(**kwargs)
         config_for(self)
         _thinking(model_info(self.model), self.thinking_level, self.thinking_budget, self.include_thoughts)
+        if self.streaming and (self.n or 1) > 1:
+            raise ValueError(f"streaming=True gives one answer, n={self.n} asks for {self.n}: drop one of them")
 
     @classmethod
     def get_lc_namespace(cls) -> list[str]:
@@ -267,72 +278,61 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
                 client = self._client
         return client
 
-    def _settings(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    def _settings(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """This call's settings by canonical name (fields, then the call's own), and its escape-hatch fields."""
         fields = self.__dict__
-        settings: dict[str, Any] = {name: fields.get(name) for name in _GENERATION}
-        settings.update(model=self.model, thinking_level=self.thinking_level, thinking_budget=self.thinking_budget,
-                        include_thoughts=self.include_thoughts, safety_settings=self.safety_settings,
-                        cached_content=self.cached_content)
-        for key, value in kwargs.items():
-            name = _ALIASES.get(key, key)
-            if name not in _GENERATION and name not in _OTHER_CALL_SETTINGS:
-                raise TypeError(f"unknown argument {key!r} for ChatCometGemini")
-            settings[name] = value
+        settings: dict[str, Any] = {s.name: fields.get(s.langchain_name) for s in SETTINGS}
+        call, extra, other = call_settings(kwargs, owner="ChatCometGemini", escape="model_kwargs",
+                                           passthrough=_CALL_ARGUMENTS)
+        settings.update(call)
+        settings["model"] = other.get("model") or other.get("model_name") or self.model
+        settings["tools"], settings["tool_choice"] = other.get("tools"), other.get("tool_choice")
         if stop is not None:
             settings["stop"] = stop
-        if settings.get("response_format") is not None:
-            settings.update(_response_format(settings.pop("response_format")))
-        return settings
+        if other.get("response_format") is not None:
+            settings.update(_response_format(other["response_format"]))
+        return settings, {**self.model_kwargs, **extra}
 
     def _prepare(self, messages: list[BaseMessage], stop: list[str] | None,
                  kwargs: Mapping[str, Any]) -> tuple[str, GenerateContentRequest]:
         """The model id and the wire request for one call (built once, sent as is)."""
-        settings = self._settings(stop, kwargs)
+        settings, extra = self._settings(stop, kwargs)
         model = str(settings["model"])
         info = model_info(model)
-        generation = {field: settings[name] for name, field in _GENERATION.items() if settings.get(name) is not None}
-        if "media_resolution" in generation:
-            level = str(generation["media_resolution"]).upper()
-            generation["media_resolution"] = level if level.startswith("MEDIA_RESOLUTION_") else (
-                f"MEDIA_RESOLUTION_{level}")
-        if "response_modalities" in generation:
-            generation["response_modalities"] = [str(m).upper() for m in generation["response_modalities"]]
-        extra_request = {k: v for k, v in self.model_kwargs.items()
-                         if k in _REQUEST_KEYS and k not in _TOOL_CONFIG_KEYS}
-        generation.update({k: v for k, v in self.model_kwargs.items() if k not in _REQUEST_KEYS})
+        generation, top = wire_fields(settings)
+        extra_generation, extra_top = split_extra(extra)
+        generation.update(extra_generation)
+        hatch_configs = [extra_top.pop(k) for k in _TOOL_CONFIG_KEYS if k in extra_top]
+        top.update(extra_top)
         thinking = _thinking(info, settings.get("thinking_level"), settings.get("thinking_budget"),
                              settings.get("include_thoughts"))
         if thinking is not None:
-            generation["thinking_config"] = thinking
+            generation["thinkingConfig"] = thinking
         system, contents = to_contents(messages, placeholder_signatures=info.thinking == "level")
         if not contents:
             raise ValueError(
                 "nothing to send: the conversation has no user or model turn with content "
                 "(only system messages, or empty text). Add a HumanMessage."
             )
-        tools = ensure_wire_tools(settings.get("tools"))
-        config = self._tool_config(settings, tools)
+        hatch_tools = top.pop("tools", None)
+        tools = ensure_wire_tools(settings.get("tools") or hatch_tools)
+        config = _merged_tool_config(hatch_configs, top.pop("toolConfig", None), settings.get("tool_choice"), tools,
+                                     generation.get("responseMimeType"))
         request = GenerateContentRequest(
             contents=contents, system_instruction=system, tools=tools, tool_config=config,
-            safety_settings=_safety_settings(settings.get("safety_settings")),
-            generation_config=GenerationConfig(**generation) if generation else None,
-            cached_content=settings.get("cached_content"), **extra_request,
+            generation_config=GenerationConfig(**generation) if generation else None, **top,
         )
         apply_tool_combination(model, request)
         return model, request
 
-    def _tool_config(self, settings: Mapping[str, Any], tools: list[dict[str, Any]] | None) -> ToolConfig | None:
-        """``model_kwargs``' toolConfig, then the call's ``tool_config``, then ``tool_choice``: merged setting by
-        setting (a later source wins a setting it gives; the rest are kept)."""
-        config = merge_tool_configs(*(self.model_kwargs.get(k) for k in _TOOL_CONFIG_KEYS),
-                                    settings.get("tool_config"),
-                                    tool_config(settings.get("tool_choice"), declared_names(tools)))
-        if forced_mode(config) == "ANY" and settings.get("response_mime_type") == "application/json":
-            raise ValueError(
-                "Gemini refuses a forced tool call (tool_choice 'any' or a name) together with a JSON response "
-                "type; use with_structured_output(..., method='function_calling') or tool_choice='auto'"
-            )
-        return config
+    def _stream_request(self, messages: list[BaseMessage], stop: list[str] | None,
+                        kwargs: Mapping[str, Any]) -> tuple[str, GenerateContentRequest]:
+        model, request = self._prepare(messages, stop, kwargs)
+        count = candidate_count(request.generation_config)
+        if count > 1:
+            raise ValueError(f"a stream carries one answer, but n={count} asks for {count}: use invoke/generate "
+                             "(one generation per answer), or stream with n=1")
+        return model, request
 
     # ------------------------------------------------------------------ the four entry points
 
@@ -341,19 +341,19 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         model, request = self._prepare(messages, stop, kwargs)
         with lc_errors():
             response = self.client.generate(model, request)
-        return chat_result(response, model)
+        return chat_result(response, model, expects_blocks(request))
 
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                          run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         model, request = self._prepare(messages, stop, kwargs)
         with lc_errors():
             response = await self.client.agenerate(model, request)
-        return chat_result(response, model)
+        return chat_result(response, model, expects_blocks(request))
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        model, request = self._prepare(messages, stop, kwargs)
-        converter = StreamConverter(model)
+        model, request = self._stream_request(messages, stop, kwargs)
+        converter = StreamConverter(model, expects_blocks(request))
         with lc_errors():
             for event in self.client.stream(model, request):
                 yield converter.convert(event)
@@ -361,8 +361,8 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                        run_manager: AsyncCallbackManagerForLLMRun | None = None,
                        **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
-        model, request = self._prepare(messages, stop, kwargs)
-        converter = StreamConverter(model)
+        model, request = self._stream_request(messages, stop, kwargs)
+        converter = StreamConverter(model, expects_blocks(request))
         with lc_errors():
             async for event in self.client.astream(model, request):
                 yield converter.convert(event)

@@ -1,6 +1,7 @@
 """``CometGeminiEmbeddings``: LangChain ``Embeddings`` over Gemini's ``batchEmbedContents``, via CometAPI or Google.
 
-Documents are embedded as ``RETRIEVAL_DOCUMENT`` and queries as ``RETRIEVAL_QUERY`` unless told otherwise;
+Documents are embedded as ``RETRIEVAL_DOCUMENT`` and queries as ``RETRIEVAL_QUERY`` unless told otherwise (on
+the object, or per call: ``embed_documents(texts, task_type=..., titles=[...])``);
 batches of 100 go out up to ``max_concurrency`` at a time (threads for sync, tasks for async), in input order.
 """
 
@@ -162,22 +163,40 @@ class CometGeminiEmbeddings(KeyedSerializable, Serializable, Embeddings):
 
     # ---------------------------------------------------------------- embeddings
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Vectors for ``texts`` in order. ``[]`` for ``[]`` (no request); an empty string is a ``ValueError``."""
-        with _langchain_errors():
-            return embed(self.client, self.model, texts, max_concurrency=self.max_concurrency,
-                         **request_options("document", self))
+    def embed_documents(self, texts: list[str], *, task_type: str | None = None,
+                        titles: list[str | None] | None = None,
+                        output_dimensionality: int | None = None) -> list[list[float]]:
+        """Vectors for ``texts`` in order. ``[]`` for ``[]`` (no request); an empty string is a ``ValueError``.
 
-    def embed_query(self, text: str) -> list[float]:
+        For this call only: ``task_type`` (else the object's), ``titles`` (one per text, ``None`` for none;
+        with the ``RETRIEVAL_DOCUMENT`` task type only) and ``output_dimensionality``."""
+        options = request_options("document", self, task_type=task_type, titles=titles,
+                                  output_dimensionality=output_dimensionality, count=len(texts))
         with _langchain_errors():
-            return embed(self.client, self.model, [text], max_concurrency=1, **request_options("query", self))[0]
+            return embed(self.client, self.model, texts, max_concurrency=self.max_concurrency, **options)
 
-    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+    def embed_query(self, text: str, *, task_type: str | None = None, title: str | None = None,
+                    output_dimensionality: int | None = None) -> list[float]:
+        """The vector of ``text`` as a query (``task_type``, ``title`` and ``output_dimensionality`` for this
+        call only; a title needs the ``RETRIEVAL_DOCUMENT`` task type)."""
+        options = request_options("query", self, task_type=task_type, titles=None if title is None else [title],
+                                  output_dimensionality=output_dimensionality, count=1)
+        with _langchain_errors():
+            return embed(self.client, self.model, [text], max_concurrency=1, **options)[0]
+
+    async def aembed_documents(self, texts: list[str], *, task_type: str | None = None,
+                               titles: list[str | None] | None = None,
+                               output_dimensionality: int | None = None) -> list[list[float]]:
+        options = request_options("document", self, task_type=task_type, titles=titles,
+                                  output_dimensionality=output_dimensionality, count=len(texts))
         gate = self._gate.for_running_loop(self.max_concurrency)
         with _langchain_errors():
-            return await aembed(self.client, self.model, texts, gate=gate, **request_options("document", self))
+            return await aembed(self.client, self.model, texts, gate=gate, **options)
 
-    async def aembed_query(self, text: str) -> list[float]:
+    async def aembed_query(self, text: str, *, task_type: str | None = None, title: str | None = None,
+                           output_dimensionality: int | None = None) -> list[float]:
+        options = request_options("query", self, task_type=task_type, titles=None if title is None else [title],
+                                  output_dimensionality=output_dimensionality, count=1)
         gate = self._gate.for_running_loop(self.max_concurrency)
         with _langchain_errors():
-            return (await aembed(self.client, self.model, [text], gate=gate, **request_options("query", self)))[0]
+            return (await aembed(self.client, self.model, [text], gate=gate, **options))[0]

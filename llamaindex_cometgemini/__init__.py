@@ -8,12 +8,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from llamaindex_cometgemini._blocks import CodeExecutionResultBlock, ExecutableCodeBlock
     from llamaindex_cometgemini.base import CometGemini
     from llamaindex_cometgemini.embeddings import CometGeminiEmbedding
 
-__all__ = ["CometGemini", "CometGeminiEmbedding"]
+__all__ = ["CodeExecutionResultBlock", "CometGemini", "CometGeminiEmbedding", "ExecutableCodeBlock"]
 
 _WHERE = {
+    "CodeExecutionResultBlock": "llamaindex_cometgemini._blocks",
+    "ExecutableCodeBlock": "llamaindex_cometgemini._blocks",
     "CometGemini": "llamaindex_cometgemini.base",
     "CometGeminiEmbedding": "llamaindex_cometgemini.embeddings",
 }

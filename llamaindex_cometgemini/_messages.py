@@ -21,8 +21,10 @@ back on exactly the part they came on:
   text's hash: an edited text no longer matches and goes back unsigned rather than with a signature that no
   longer covers it;
 * an image part's: ``additional_kwargs["thought_signatures"]["image:<hash>"]``;
-* code execution parts read as Markdown ``TextBlock``s; the wire part itself (signature included) is kept in
-  ``additional_kwargs["code_execution_parts"][<hash of the block's text>]`` and sent back instead of the text;
+* code execution parts are ``ExecutableCodeBlock`` / ``CodeExecutionResultBlock`` (``TextBlock``s that read
+  as Markdown, with the code, language, outcome and output as fields); the wire part itself (signature
+  included) is kept in ``additional_kwargs["code_execution_parts"][<hash of the block's text>]`` and sent back
+  instead of the text;
 * an empty signed text part with no text before it (the last streaming event after a function call):
   ``additional_kwargs["thought_signatures"]["<end>"]``, sent back as an empty part at the end of the turn;
 * server-side tool steps (``toolCall`` / ``toolResponse`` parts, Gemini 3 tool combination), whole with their
@@ -57,6 +59,7 @@ from llama_index.core.base.llms.types import (
     VideoBlock,
 )
 
+from cometgemini._audio import playable_audio
 from cometgemini._types import (
     Blob,
     Content,
@@ -71,6 +74,7 @@ from cometgemini._types import (
     is_base64_text,
 )
 
+from ._blocks import code_block
 from ._server_tools import STEPS_KEY, is_step, step_entry, step_parts
 
 __all__ = [
@@ -401,16 +405,11 @@ class _Builder:
             self._code(part)
 
     def _code(self, part: Part) -> None:
-        """Code execution parts read as Markdown; the wire part is kept to be sent back as it came."""
-        if part.executable_code is not None:
-            code = part.executable_code
-            text = f"```{code.language.lower()}\n{code.code}\n```"
-        else:
-            result = part.code_execution_result
-            assert result is not None
-            text = f"```\n{result.output or ''}\n```"
-        self.code_parts[text_key(text)] = part.model_dump(by_alias=True, exclude_none=True)
-        self.blocks.append(TextBlock(text=text))
+        """Code execution parts as structured blocks that read as Markdown; the wire part is kept to be sent
+        back as it came."""
+        block = code_block(part.executable_code, part.code_execution_result)
+        self.code_parts[text_key(block.text)] = part.model_dump(by_alias=True, exclude_none=True)
+        self.blocks.append(block)
 
     def _call(self, part: Part) -> None:
         call = part.function_call
@@ -426,11 +425,12 @@ class _Builder:
         assert blob is not None
         if part.thought_signature:
             self.signatures[_data_key(blob.data)] = part.thought_signature
-        data = blob.data.encode("ascii")
         if blob.mime_type.startswith("audio/"):
-            self.blocks.append(AudioBlock(audio=data, format=blob.mime_type.split("/", 1)[1]))
+            mime, data = playable_audio(blob.mime_type, blob.data)  # raw PCM as WAV, so it plays
+            audio_format = "wav" if mime == "audio/wav" else mime.split("/", 1)[1]
+            self.blocks.append(AudioBlock(audio=data.encode("ascii"), format=audio_format))
         else:
-            self.blocks.append(ImageBlock(image=data, image_mimetype=blob.mime_type))
+            self.blocks.append(ImageBlock(image=blob.data.encode("ascii"), image_mimetype=blob.mime_type))
 
     def flush(self) -> None:
         if not self.run:
@@ -442,10 +442,13 @@ class _Builder:
         self.run = []
 
 
-def message_from_response(response: GenerateContentResponse, ids: CallIds | None = None) -> ChatMessage:
-    """The assistant message of the first candidate (see the module docstring for signatures)."""
+def message_from_response(
+    response: GenerateContentResponse, ids: CallIds | None = None, index: int = 0
+) -> ChatMessage:
+    """The assistant message of candidate ``index``, the first by default (see the module docstring for
+    signatures)."""
     builder = _Builder(ids or CallIds())
-    candidate = response.candidates[0] if response.candidates else None
+    candidate = response.candidates[index] if len(response.candidates) > index else None
     if candidate is not None:
         for part in candidate.content.parts:
             builder.add(part)

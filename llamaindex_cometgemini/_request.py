@@ -1,22 +1,28 @@
-"""Pure request pieces: settings to ``generationConfig`` (thinking checked against the model family first),
-``safetySettings``, and the per-call overrides ``chat(..., temperature=...)`` accepts."""
+"""Pure request pieces: the settings (``cometgemini._settings``'s table) as ``generationConfig`` and top-level
+request fields, with thinking checked against the model family first.
+
+A call's keyword arguments are settings (any spelling in the table), the escape hatch ``generation_config``
+(also ``additional_kwargs``), or one of ``FRAMEWORK_KWARGS``: what LlamaIndex itself passes to ``chat`` (the
+tool-calling helpers' ``tools``, ``tool_choice``, ``tool_required``, ``allow_parallel_tool_calls``, our own
+``tool_config``, and the flags that reach ``chat``/``complete`` through them). Anything else is an error.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from cometgemini._catalog import ModelInfo
-from cometgemini._types import GenerationConfig, SafetySetting, ThinkingConfig
+from cometgemini._settings import split_extra, wire_fields
+from cometgemini._types import GenerationConfig, ThinkingConfig
 
-__all__ = ["OVERRIDABLE", "generation_config", "safety_settings", "thinking_config"]
+__all__ = ["FRAMEWORK_KWARGS", "request_settings", "thinking_config"]
 
-OVERRIDABLE = frozenset({
-    "temperature", "top_p", "top_k", "max_tokens", "stop", "seed", "thinking_level", "thinking_budget",
-    "include_thoughts", "response_modalities", "safety_settings", "cached_content", "presence_penalty",
-    "frequency_penalty", "media_resolution",
+FRAMEWORK_KWARGS = frozenset({
+    "tools", "tool_choice", "tool_required", "allow_parallel_tool_calls", "tool_config", "verbose", "formatted",
+    "stream", "chat_history", "user_msg", "error_on_no_tool_call", "error_on_tool_error",
 })  # fmt: skip
-"""Fields a single call may override as keyword arguments."""
+"""Keyword arguments of LlamaIndex's own that may reach ``chat``; they are not settings of the API."""
 
 
 def thinking_config(
@@ -59,38 +65,18 @@ def _check_budget(info: ModelInfo, budget: int) -> None:
         )
 
 
-def generation_config(settings: Mapping[str, Any], info: ModelInfo) -> GenerationConfig | None:
-    """``generationConfig`` from the model's settings (field names as on ``CometGemini``)."""
+def request_settings(
+    settings: Mapping[str, Any], extra: Mapping[str, Any], info: ModelInfo
+) -> tuple[GenerationConfig | None, dict[str, Any]]:
+    """``(generationConfig, top-level request fields)`` for settings by canonical name plus the escape hatch's
+    fields (sent as given, over the settings)."""
     thinking = thinking_config(
         info, settings.get("thinking_level"), settings.get("thinking_budget"), settings.get("include_thoughts")
     )
-    stop = settings.get("stop")
-    values = {
-        "temperature": settings.get("temperature"),
-        "top_p": settings.get("top_p"),
-        "top_k": settings.get("top_k"),
-        "max_output_tokens": settings.get("max_tokens"),
-        "stop_sequences": [stop] if isinstance(stop, str) else (list(stop) if stop else None),
-        "seed": settings.get("seed"),
-        "presence_penalty": settings.get("presence_penalty"),
-        "frequency_penalty": settings.get("frequency_penalty"),
-        "media_resolution": settings.get("media_resolution"),
-        "response_modalities": [m.upper() for m in settings.get("response_modalities") or []] or None,
-        "thinking_config": thinking,
-    }
-    present = {k: v for k, v in values.items() if v is not None}
-    return GenerationConfig(**present) if present else None
-
-
-def safety_settings(value: Mapping[str, str] | Sequence[Any] | None) -> list[SafetySetting] | None:
-    """``{category: threshold}`` or a list of ``{category, threshold}`` / ``SafetySetting``."""
-    if not value:
-        return None
-    if isinstance(value, Mapping):
-        return [SafetySetting(category=_category(k), threshold=str(v).upper()) for k, v in value.items()]
-    return [v if isinstance(v, SafetySetting) else SafetySetting.model_validate(v) for v in value]
-
-
-def _category(name: str) -> str:
-    name = str(name).upper()
-    return name if name.startswith("HARM_CATEGORY_") else "HARM_CATEGORY_" + name
+    generation, top = wire_fields(settings)
+    extra_generation, extra_top = split_extra(extra)
+    generation.update(extra_generation)
+    top.update(extra_top)
+    if thinking is not None:
+        generation["thinkingConfig"] = thinking
+    return (GenerationConfig(**generation) if generation else None), top

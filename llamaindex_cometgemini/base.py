@@ -39,20 +39,14 @@ from pydantic import BaseModel
 from cometgemini._catalog import ModelInfo
 from cometgemini._catalog import model_info as _catalog_info
 from cometgemini._client import CometGeminiClient, client_for
+from cometgemini._settings import SETTINGS, call_settings, candidate_count, constructor_settings
 from cometgemini._signatures import precompute_signatures
 from cometgemini._tool_combination import apply_tool_combination, merge_tool_configs, parse_tool_config
-from cometgemini._types import (
-    Content,
-    GenerateContentRequest,
-    GenerateContentResponse,
-    GenerationConfig,
-    ToolConfig,
-    to_wire,
-)
+from cometgemini._types import Content, GenerateContentRequest, GenerateContentResponse, ToolConfig, to_wire
 
 from . import _structured
 from ._messages import message_from_response, raw_response, response_kwargs, to_contents
-from ._request import OVERRIDABLE, generation_config, safety_settings, thinking_config
+from ._request import FRAMEWORK_KWARGS, request_settings, thinking_config
 from ._server_tools import STEPS_KEY, drop_block
 from ._stream import ChatStream
 from ._tools import tool_config_for, wire_tools
@@ -65,11 +59,18 @@ __all__ = ["DEFAULT_MODEL", "CometGemini"]
 
 DEFAULT_MODEL = "gemini-3-flash-preview"
 dispatcher = instrument.get_dispatcher(__name__)  # type: ignore[attr-defined]
+_DOCS = {s.name: s.doc for s in SETTINGS}
+_ESCAPES = ("generation_config", "additional_kwargs")
 
 
 @functools.lru_cache(maxsize=64)
 def model_info(model: str) -> ModelInfo:
     return _catalog_info(model)
+
+
+@functools.cache
+def _fields(cls: type[BaseModel]) -> frozenset[str]:
+    return frozenset(cls.model_fields)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -131,6 +132,26 @@ class CometGemini(FunctionCallingLLM):
     )
     response_modalities: list[str] | None = Field(default=None, description="e.g. ['TEXT', 'IMAGE'].")
     cached_content: str | None = Field(default=None, description="A cachedContents/... resource to reuse.")
+    candidate_count: int | None = Field(default=None, description=_DOCS["candidate_count"])
+    response_logprobs: bool | None = Field(default=None, description=_DOCS["response_logprobs"])
+    logprobs: int | None = Field(default=None, description=_DOCS["logprobs"])
+    response_mime_type: str | None = Field(default=None, description=_DOCS["response_mime_type"])
+    response_schema: dict[str, Any] | None = Field(default=None, description=_DOCS["response_schema"])
+    response_json_schema: dict[str, Any] | None = Field(default=None, description=_DOCS["response_json_schema"])
+    speech_config: str | dict[str, Any] | None = Field(default=None, description=_DOCS["speech_config"])
+    image_config: dict[str, Any] | None = Field(default=None, description=_DOCS["image_config"])
+    audio_transcription_config: dict[str, Any] | None = Field(
+        default=None, description=_DOCS["audio_transcription_config"])
+    enable_enhanced_civic_answers: bool | None = Field(
+        default=None, description=_DOCS["enable_enhanced_civic_answers"])
+    service_tier: str | None = Field(default=None, description=_DOCS["service_tier"])
+    labels: dict[str, str] | None = Field(default=None, description=_DOCS["labels"])
+    generation_config: dict[str, Any] | None = Field(
+        default=None,
+        description="The escape hatch: fields of the API this class has no setting for, sent as given "
+        "(unchecked) inside generationConfig, or at the top of the request for request-level keys (store, "
+        "toolConfig, ...). Also accepted as additional_kwargs.",
+    )
     built_in_tools: list[dict[str, Any]] | None = Field(
         default=None, description="Gemini tools sent on every call, e.g. [{'googleSearch': {}}]."
     )
@@ -157,6 +178,12 @@ class CometGemini(FunctionCallingLLM):
         http_async_client: httpx.AsyncClient | None = None,
         **kwargs: Any,
     ) -> None:
+        if "additional_kwargs" in kwargs:  # the name other LlamaIndex LLMs give their escape hatch
+            if kwargs.get("generation_config") is not None:
+                raise ValueError("pass generation_config or additional_kwargs (the same thing), not both")
+            kwargs["generation_config"] = kwargs.pop("additional_kwargs")
+        kwargs = constructor_settings(kwargs, _fields(type(self)), lambda s: s.name, owner=type(self).__name__,
+                                      escape="generation_config")
         if kwargs.get("tool_config") is not None:
             kwargs["tool_config"] = to_wire(parse_tool_config(kwargs["tool_config"]))  # a bad key fails here
         super().__init__(model=model, **kwargs)
@@ -209,19 +236,13 @@ class CometGemini(FunctionCallingLLM):
 
     # ------------------------------------------------------------------------------------ request building
 
-    def _settings(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        settings = {name: getattr(self, name) for name in OVERRIDABLE}
-        settings.update(overrides)
-        return settings
-
     def _build_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> GenerateContentRequest:
         info = model_info(self.model)
-        settings = self._settings({k: kwargs[k] for k in OVERRIDABLE.intersection(kwargs)})
-        config = generation_config(settings, info)
-        if kwargs.get("response_json_schema") is not None or kwargs.get("response_mime_type"):
-            config = config.model_copy() if config is not None else GenerationConfig()
-            config.response_json_schema = kwargs.get("response_json_schema")
-            config.response_mime_type = kwargs.get("response_mime_type") or "application/json"
+        call, extra, other = call_settings(kwargs, owner="CometGemini", escape=_ESCAPES, passthrough=FRAMEWORK_KWARGS)
+        fields = self.__dict__
+        settings = {s.name: fields.get(s.name) for s in SETTINGS}
+        settings.update(call)
+        config, top = request_settings(settings, {**(self.generation_config or {}), **extra}, info)
         system, contents = to_contents(messages, function_response_parts=info.family == "3")
         if not contents:  # Gemini needs a turn: system text alone becomes one, nothing at all is an error
             if system is None:
@@ -230,27 +251,40 @@ class CometGemini(FunctionCallingLLM):
                     "empty messages). Add a user message with content."
                 )
             contents, system = [Content(role="user", parts=system.parts)], None
-        tools = wire_tools([*(self.built_in_tools or ()), *(kwargs.get("tools") or ())])
+        hatch_tools = top.pop("tools", None) or ()
+        tools = wire_tools([*(self.built_in_tools or ()), *(other.get("tools") or ()), *hatch_tools])
+        given = [top.pop(key) for key in ("toolConfig", "tool_config") if key in top]
         request = GenerateContentRequest(
             contents=contents,
             system_instruction=system,
             tools=tools,
-            tool_config=self._tool_config(kwargs) if tools else None,
-            safety_settings=safety_settings(settings["safety_settings"]),
+            tool_config=self._tool_config(given, other) if tools else None,
             generation_config=config,
-            cached_content=settings["cached_content"],
+            **top,
         )
         apply_tool_combination(self.model, request)
         return request
 
-    def _tool_config(self, kwargs: dict[str, Any]) -> ToolConfig | None:
-        """The model's ``tool_config``, the call's, then ``tool_choice``: merged setting by setting."""
-        choice = tool_config_for(kwargs.get("tool_choice"), bool(kwargs.get("tool_required")))
-        return merge_tool_configs(self.tool_config, kwargs.get("tool_config"), choice)
+    @staticmethod
+    def _tool_config(given: list[Any], call: dict[str, Any]) -> ToolConfig | None:
+        """The model's ``tool_config`` (or the escape hatch's ``toolConfig``), the call's, then ``tool_choice``:
+        merged setting by setting."""
+        choice = tool_config_for(call.get("tool_choice"), bool(call.get("tool_required")))
+        return merge_tool_configs(*given, call.get("tool_config"), choice)
+
+    def _stream_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> GenerateContentRequest:
+        request = self._build_request(messages, kwargs)
+        count = candidate_count(request.generation_config)
+        if count > 1:
+            raise ValueError(f"a stream carries one answer, but candidate_count={count} asks for {count}: use "
+                             "chat/complete (every answer in additional_kwargs['candidates']), or candidate_count=1")
+        return request
 
     @staticmethod
     def _chat_response(response: GenerateContentResponse) -> ChatResponse:
         kwargs = response_kwargs(response)
+        if len(response.candidates) > 1:  # candidate_count: the first is the message, every one is here
+            kwargs["candidates"] = [message_from_response(response, index=i) for i in range(len(response.candidates))]
         return ChatResponse(
             message=message_from_response(response), raw=raw_response(response, kwargs), additional_kwargs=kwargs
         )
@@ -266,7 +300,7 @@ class CometGemini(FunctionCallingLLM):
         return self._chat_response(await self._client.agenerate(self.model, request))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        request = self._build_request(messages, kwargs)  # bad settings raise here, not at the first next()
+        request = self._stream_request(messages, kwargs)  # bad settings raise here, not at the first next()
 
         def gen() -> ChatResponseGen:
             stream = ChatStream()
@@ -276,7 +310,7 @@ class CometGemini(FunctionCallingLLM):
         return gen()
 
     def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        request = self._build_request(messages, kwargs)
+        request = self._stream_request(messages, kwargs)
 
         async def gen() -> ChatResponseAsyncGen:
             stream = ChatStream()

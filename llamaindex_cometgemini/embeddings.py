@@ -4,11 +4,20 @@ Google.
 Texts (nodes, documents) are embedded as ``RETRIEVAL_DOCUMENT`` and queries as ``RETRIEVAL_QUERY`` unless told
 otherwise. LlamaIndex hands us ``embed_batch_size`` texts at a time (100, one request); its async batch method
 gathers those calls without a bound, so ours holds them to ``max_concurrency`` requests in flight.
+
+One call may set its own ``task_type`` and titles (``get_text_embedding_batch(texts, task_type=...,
+titles=[...])``, ``get_query_embedding(query, task_type=...)`` and their async twins). LlamaIndex's batching
+hands our methods the texts alone, so the call's options travel in a context variable (copied into the tasks
+its async batching starts), and each title is found again by its text.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -22,6 +31,7 @@ from cometgemini._embeddings import (
     DEFAULT_EMBEDDING_MODEL,
     DEFAULT_QUERY_TASK_TYPE,
     ConcurrencyGate,
+    Role,
     aembed,
     check_settings,
     embed,
@@ -30,6 +40,29 @@ from cometgemini._embeddings import (
 )
 
 __all__ = ["CometGeminiEmbedding"]
+
+
+@dataclass(frozen=True)
+class _CallOptions:
+    task_type: str | None
+    titles: dict[str, str | None] | None
+
+
+_CALL: contextvars.ContextVar[_CallOptions | None] = contextvars.ContextVar("cometgemini_embed_call", default=None)
+
+
+def _titles_by_text(texts: Sequence[str], titles: Sequence[str | None] | None) -> dict[str, str | None] | None:
+    if titles is None:
+        return None
+    if len(titles) != len(texts):
+        raise ValueError(f"titles holds {len(titles)} titles for {len(texts)} texts: give one per text (None for "
+                         "none)")
+    by_text: dict[str, str | None] = {}
+    for text, title in zip(texts, titles, strict=True):
+        if by_text.get(text, title) != title:
+            raise ValueError(f"the text {text[:60]!r} comes twice with different titles; embed those apart")
+        by_text[text] = title
+    return by_text
 
 
 class CometGeminiEmbedding(BaseEmbedding):
@@ -140,25 +173,82 @@ class CometGeminiEmbedding(BaseEmbedding):
             self._client = new_client(self)
         return self._client
 
+    # ---------------------------------------------------------------- per-call options
+
+    @contextmanager
+    def _call_options(self, texts: Sequence[str], task_type: str | None,
+                      titles: Sequence[str | None] | None) -> Iterator[None]:
+        if task_type is None and titles is None:
+            yield
+            return
+        if self.embeddings_cache is not None:
+            raise ValueError("per-call task_type/titles cannot be used with embeddings_cache: the cache keys "
+                             "vectors by text alone and would hand back vectors of another task type")
+        token = _CALL.set(_CallOptions(task_type, _titles_by_text(texts, titles)))
+        try:
+            yield
+        finally:
+            _CALL.reset(token)
+
+    def _options(self, role: Role, texts: Sequence[str]) -> dict[str, Any]:
+        call = _CALL.get()
+        if call is None:
+            return request_options(role, self)
+        titles = [call.titles.get(t) for t in texts] if call.titles is not None else None
+        return request_options(role, self, task_type=call.task_type, titles=titles, count=len(texts))
+
+    def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False, *,
+                                 task_type: str | None = None, titles: Sequence[str | None] | None = None,
+                                 **kwargs: Any) -> list[Embedding]:
+        """Vectors for ``texts``; ``task_type`` and ``titles`` (one per text, ``RETRIEVAL_DOCUMENT`` only) for
+        this call only."""
+        with self._call_options(texts, task_type, titles):
+            return super().get_text_embedding_batch(texts, show_progress, **kwargs)
+
+    async def aget_text_embedding_batch(self, texts: list[str], show_progress: bool = False, *,
+                                        task_type: str | None = None, titles: Sequence[str | None] | None = None,
+                                        **kwargs: Any) -> list[Embedding]:
+        with self._call_options(texts, task_type, titles):
+            return await super().aget_text_embedding_batch(texts, show_progress, **kwargs)
+
+    def get_text_embedding(self, text: str, *, task_type: str | None = None,
+                           title: str | None = None) -> Embedding:
+        with self._call_options([text], task_type, None if title is None else [title]):
+            return super().get_text_embedding(text)
+
+    async def aget_text_embedding(self, text: str, *, task_type: str | None = None,
+                                  title: str | None = None) -> Embedding:
+        with self._call_options([text], task_type, None if title is None else [title]):
+            return await super().aget_text_embedding(text)
+
+    def get_query_embedding(self, query: str, *, task_type: str | None = None) -> Embedding:
+        with self._call_options([query], task_type, None):
+            return super().get_query_embedding(query)
+
+    async def aget_query_embedding(self, query: str, *, task_type: str | None = None) -> Embedding:
+        with self._call_options([query], task_type, None):
+            return await super().aget_query_embedding(query)
+
     # ---------------------------------------------------------------- embeddings
 
     def _get_query_embedding(self, query: str) -> Embedding:
-        return embed(self.client, self.model_name, [query], max_concurrency=1, **request_options("query", self))[0]
+        return embed(self.client, self.model_name, [query], max_concurrency=1, **self._options("query", [query]))[0]
 
     def _get_text_embedding(self, text: str) -> Embedding:
         return self._get_text_embeddings([text])[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
         return embed(self.client, self.model_name, texts, max_concurrency=self.max_concurrency,
-                     **request_options("document", self))
+                     **self._options("document", texts))
 
     async def _aget_query_embedding(self, query: str) -> Embedding:
         gate = self._gate.for_running_loop(self.max_concurrency)
-        return (await aembed(self.client, self.model_name, [query], gate=gate, **request_options("query", self)))[0]
+        return (await aembed(self.client, self.model_name, [query], gate=gate,
+                             **self._options("query", [query])))[0]
 
     async def _aget_text_embedding(self, text: str) -> Embedding:
         return (await self._aget_text_embeddings([text]))[0]
 
     async def _aget_text_embeddings(self, texts: list[str]) -> list[Embedding]:
         gate = self._gate.for_running_loop(self.max_concurrency)
-        return await aembed(self.client, self.model_name, texts, gate=gate, **request_options("document", self))
+        return await aembed(self.client, self.model_name, texts, gate=gate, **self._options("document", texts))

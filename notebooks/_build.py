@@ -429,10 +429,10 @@ await run("Call word_count on the sentence 'thought signatures must survive JSON
 
 STRUCTURED = [
     md("""
-# 04 · Structured output, image input, image output
+# 04 · Structured output, image input, image and speech output
 
-Answers as pydantic objects (LangChain and LlamaIndex), an image sent to the model, and an image-generation
-model's picture shown inline.
+Answers as pydantic objects (LangChain and LlamaIndex), an image sent to the model, an image-generation
+model's picture shown inline, and a text-to-speech model's voice played inline.
 """),
     md(SETUP_NOTE),
     code(SETUP),
@@ -547,6 +547,35 @@ response = li_painter.chat([ChatMessage(role="user", content="A tiny pixel-art c
 for block in response.message.blocks:
     if isinstance(block, ImageBlock):
         display(Image(data=block.resolve_image().read(), width=128))
+"""),
+    md("""
+## Speech output
+
+A text-to-speech model with `response_modalities=["AUDIO"]` and a voice (`speech_config="Kore"`, or Gemini's
+full `speechConfig`) answers with audio only. Gemini sends raw 24 kHz PCM; both adapters hand it out as WAV,
+so `IPython.display.Audio` plays it as it is: a LangChain `audio` block, a LlamaIndex `AudioBlock`.
+"""),
+    code("""
+from IPython.display import Audio
+
+speaker = ChatCometGemini(model="gemini-2.5-flash-preview-tts", base_url=BASE_URL,
+                          response_modalities=["AUDIO"], speech_config="Kore")
+spoken = speaker.invoke("Say cheerfully: have a wonderful day!")
+(audio,) = [block for block in spoken.content_blocks if block["type"] == "audio"]
+wav = base64.b64decode(audio["base64"])
+print(audio["mime_type"], len(wav), "bytes |", spoken.usage_metadata["output_token_details"])
+display(Audio(data=wav))
+"""),
+    code("""
+# the same with LlamaIndex: an AudioBlock (format "wav") in the reply
+from llama_index.core.base.llms.types import AudioBlock
+
+li_speaker = CometGemini(model="gemini-2.5-flash-preview-tts", base_url=BASE_URL,
+                         response_modalities=["AUDIO"], speech_config="Puck")
+response = li_speaker.chat([ChatMessage(role="user", content="Say: good morning!")])
+for block in response.message.blocks:
+    if isinstance(block, AudioBlock):
+        display(Audio(data=block.resolve_audio().read()))
 """),
     code(TEARDOWN),
 ]

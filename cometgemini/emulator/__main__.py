@@ -22,9 +22,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault", default=None, help="server-wide fault spec, e.g. 503 or 429:0.5s")
     parser.add_argument("--fault-rate", type=float, default=1.0)
     parser.add_argument("--fault-seed", type=int, default=0)
+    parser.add_argument("--any-model", action="store_true",
+                        help="serve any gemini-* model id, not only the catalog's (unknown ids are 404 otherwise)")
     args = parser.parse_args(argv)
     config = EmulatorConfig(api_key=args.api_key or None, latency_ms=args.latency_ms, replay_dir=args.replay,
-                            fault=args.fault, fault_rate=args.fault_rate, fault_seed=args.fault_seed)
+                            fault=args.fault, fault_rate=args.fault_rate, fault_seed=args.fault_seed,
+                            any_model=args.any_model)
     print(f"cometgemini emulator listening on http://{args.host}:{args.port}", flush=True)
     run_emulator(config, host=args.host, port=args.port)
 

@@ -155,7 +155,7 @@ class Emulator:
             if early is not None:
                 return early
         if method == "get":
-            if not is_known(model):
+            if not is_known(model, self.config.any_model):
                 raise ApiError(404, not_found_message(model, "get"))
             return _json(model_resource(model))
         if self.replay is not None and method in ("generateContent", "streamGenerateContent"):
@@ -200,7 +200,7 @@ class Emulator:
     # ------------------------------------------------------------------------------------------ methods
 
     def _model_info(self, model: str, method: str) -> ModelInfo:
-        if not is_known(model) or is_embedding(model):
+        if not is_known(model, self.config.any_model) or is_embedding(model):
             raise ApiError(404, not_found_message(model, method))
         return model_info(model)
 
@@ -239,7 +239,7 @@ class Emulator:
         return Response(entry.body, entry.status, headers=headers, media_type=JSON_TYPE)
 
     def _count_tokens(self, model: str, body: Any) -> Response:
-        if not is_known(model):
+        if not is_known(model, self.config.any_model):
             raise ApiError(404, not_found_message(model, "countTokens"))
         data = normalize(body, COUNT_SPEC)
         inner = data.get("generateContentRequest")
@@ -255,7 +255,7 @@ class Emulator:
         return _json(out)
 
     def _embed(self, model: str, body: Any, batch: bool) -> Response:
-        if not is_embedding(model):
+        if not is_embedding(model) or not is_known(model, self.config.any_model):
             raise ApiError(404, not_found_message(model, "embedContent"))
         if not batch:
             one = normalize(body, EMBED_SPEC)

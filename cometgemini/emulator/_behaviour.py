@@ -12,7 +12,7 @@ from ._calls import plan_calls
 from ._context import Context, short
 from ._schema import PromptValues, instance
 from ._sig import call_id, sign_call, sign_step, sign_text, step_ids
-from ._tokens import IMAGE_OUTPUT_TOKENS, count_text
+from ._tokens import AUDIO_OUTPUT_TOKENS, IMAGE_OUTPUT_TOKENS, count_text
 
 __all__ = ["Candidate", "Plan", "plan_answer"]
 
@@ -56,6 +56,7 @@ class Plan:
     thoughts: int = 0
     tool_use: int = 0
     image_tokens: int = 0
+    audio_tokens: int = 0
 
 
 def _words(count: int, seed: int) -> str:
@@ -194,11 +195,13 @@ def _candidate(ctx: Context, plan: Plan, variant: int, calls: list[tuple[str, di
         return Candidate(lead + parts + steps, "STOP", tokens,
                          {"finishMessage": "Model generated function call(s)."}, thought_count=len(lead))
     cand = Candidate([], thought_count=len(lead))
+    if "AUDIO" in _modalities(ctx):
+        return _speech(ctx, plan, cand, lead)
     prefix = steps + (_tool_parts(ctx, plan, cand) if variant == 0 else [])
     text, cand.finish = _truncate(answer_text(ctx, variant), ctx)
     cand.tokens += count_text(text)
     body = prefix + ([{"text": text}] if text else [])
-    if "IMAGE" in [str(m).upper() for m in ctx.gen.get("responseModalities") or []] and cand.finish == "STOP":
+    if "IMAGE" in _modalities(ctx) and cand.finish == "STOP":
         body.append({"inlineData": {"mimeType": "image/png", "data": _tools.png_base64(ctx.prompt)}})
         cand.tokens += IMAGE_OUTPUT_TOKENS
         plan.image_tokens += IMAGE_OUTPUT_TOKENS
@@ -225,6 +228,20 @@ def _search_steps(ctx: Context, calling: bool) -> list[dict[str, Any]]:
     call, response = _tools.search_steps(ctx.prompt, call_id(f"{ctx.digest}:search"))
     steps: list[dict[str, Any]] = [{"toolCall": call}, {"toolResponse": response}]
     return [{**step, "thoughtSignature": sign_step(ctx.secret, step)} for step in steps]
+
+
+def _modalities(ctx: Context) -> list[str]:
+    return [str(m).upper() for m in ctx.gen.get("responseModalities") or []]
+
+
+def _speech(ctx: Context, plan: Plan, cand: Candidate, lead: list[dict[str, Any]]) -> Candidate:
+    """A text-to-speech answer: one audio part and no text, as Gemini's TTS models give it."""
+    voice = json.dumps(ctx.gen.get("speechConfig") or {}, sort_keys=True)
+    audio = {"inlineData": {"mimeType": _tools.AUDIO_MIME, "data": _tools.pcm_base64(voice + ctx.prompt)}}
+    cand.tokens += AUDIO_OUTPUT_TOKENS
+    plan.audio_tokens += AUDIO_OUTPUT_TOKENS
+    cand.parts = [*lead, audio]
+    return cand
 
 
 def _tool_parts(ctx: Context, plan: Plan, cand: Candidate) -> list[dict[str, Any]]:

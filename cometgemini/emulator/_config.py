@@ -31,3 +31,6 @@ class EmulatorConfig:
     """Longer answers are streamed with several words per event."""
     secret: str = "cometgemini-emulator"
     """Key of the digest inside issued thought signatures."""
+    any_model: bool = False
+    """Serve any ``gemini-*`` id, not only the catalog's (``KNOWN_MODELS``); off, an unknown id is 404 as on
+    Google's server."""

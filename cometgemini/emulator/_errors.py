@@ -57,7 +57,7 @@ def comet_auth_body(request_id: str) -> dict[str, Any]:
 
 def not_found_message(model: str, method: str) -> str:
     return (f"models/{model} is not found for API version v1beta, or is not supported for {method}. "
-            "Call ListModels to see the list of available models and their supported methods.")
+            "Call ModelService.ListModels to see the list of available models and their supported methods.")
 
 
 _ENCODE_STR: Any = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring

@@ -1,4 +1,11 @@
-"""``GET /v1beta/models`` and ``GET /v1beta/models/{model}``: a small fixed catalog."""
+"""``GET /v1beta/models`` and ``GET /v1beta/models/{model}``: a small fixed catalog.
+
+As on Google's server, a model id that is not in the catalog is 404 NOT_FOUND on every method. The catalog
+holds the ids this project's tests, notebooks, docs and recorded traffic use, one or more per family. To try an
+id that is not listed (a model released after this emulator), start it with ``any_model=True``
+(``--any-model``): then any ``gemini-*`` id is served, with the capabilities its name gives away
+(``cometgemini.model_info``).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +17,16 @@ from .._catalog import model_info
 __all__ = ["KNOWN_MODELS", "is_embedding", "is_known", "list_page", "model_resource"]
 
 KNOWN_MODELS = (
-    "gemini-3.1-pro-preview", "gemini-3-pro-preview", "gemini-3-flash-preview", "gemini-3.6-flash",
+    "gemini-3.7-flash", "gemini-3.6-flash", "gemini-3.1-pro-preview", "gemini-3-pro-preview",
+    "gemini-3-flash-preview", "gemini-3-pro-image-preview",
     "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-flash-image",
-    "gemini-2.0-flash", "gemini-2.0-flash-lite", "gemini-embedding-001", "gemini-embedding-2-preview",
-    "text-embedding-004",
+    "gemini-2.5-flash-image-preview", "gemini-2.5-flash-preview-tts", "gemini-2.5-pro-preview-tts",
+    "gemini-2.0-flash", "gemini-2.0-flash-001", "gemini-2.0-flash-exp", "gemini-2.0-flash-lite",
+    "gemini-2.0-flash-lite-001", "gemini-1.5-flash", "gemini-1.5-pro",
+    "gemini-flash-latest", "gemini-flash-lite-latest", "gemini-pro-latest",
+    "gemini-embedding-001", "gemini-embedding-2-preview", "text-embedding-004",
 )
+_KNOWN = frozenset(KNOWN_MODELS)
 _GENERATE = ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"]
 _EMBED = ["embedContent", "batchEmbedContents", "countTokens"]
 
@@ -23,8 +35,9 @@ def is_embedding(model: str) -> bool:
     return "embedding" in model
 
 
-def is_known(model: str) -> bool:
-    return model.startswith("gemini-") or is_embedding(model)
+def is_known(model: str, any_model: bool = False) -> bool:
+    """In the catalog; with ``any_model``, also any ``gemini-*`` (or embedding) id."""
+    return model in _KNOWN or (any_model and (model.startswith("gemini-") or is_embedding(model)))
 
 
 def model_resource(model: str) -> dict[str, Any]:

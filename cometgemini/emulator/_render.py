@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._behaviour import Candidate, Plan
-from ._tokens import IMAGE_OUTPUT_TOKENS, count_request, count_text, details
+from ._tokens import AUDIO_OUTPUT_TOKENS, IMAGE_OUTPUT_TOKENS, count_request, count_text, details
 
 __all__ = ["Usage", "prompt_usage", "render_events", "render_response"]
 
@@ -37,7 +37,7 @@ def prompt_usage(req: dict[str, Any]) -> tuple[dict[str, int], int]:
     return acc, cached
 
 
-def _usage(u: Usage, plan: Plan, candidates: int, image: int = 0) -> dict[str, Any]:
+def _usage(u: Usage, plan: Plan, candidates: int, image: int = 0, audio: int = 0) -> dict[str, Any]:
     prompt = sum(u.prompt.values())
     out: dict[str, Any] = {"promptTokenCount": prompt}
     if u.cached:
@@ -49,9 +49,11 @@ def _usage(u: Usage, plan: Plan, candidates: int, image: int = 0) -> dict[str, A
     if u.cached:
         out["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": u.cached}]
     if candidates:
-        cand = [{"modality": "TEXT", "tokenCount": max(candidates - image, 0)}]
+        cand = [{"modality": "TEXT", "tokenCount": max(candidates - image - audio, 0)}] if candidates > audio else []
         if image:
             cand.append({"modality": "IMAGE", "tokenCount": image})
+        if audio:
+            cand.append({"modality": "AUDIO", "tokenCount": audio})
         out["candidatesTokensDetails"] = cand
     if plan.tool_use:
         out["toolUsePromptTokenCount"] = plan.tool_use
@@ -92,7 +94,7 @@ def render_response(plan: Plan, u: Usage) -> dict[str, Any]:
                 "modelVersion": u.model, "responseId": u.response_id}
     candidates = [_candidate(c, i, c.parts, True, False) for i, c in enumerate(plan.candidates)]
     tokens = sum(c.tokens for c in plan.candidates)
-    return {"candidates": candidates, "usageMetadata": _usage(u, plan, tokens, plan.image_tokens),
+    return {"candidates": candidates, "usageMetadata": _usage(u, plan, tokens, plan.image_tokens, plan.audio_tokens),
             "modelVersion": u.model, "responseId": u.response_id}
 
 
@@ -102,8 +104,12 @@ def _part_tokens(part: dict[str, Any]) -> int:
     if "text" in part:
         return count_text(part["text"])
     if "inlineData" in part:
-        return IMAGE_OUTPUT_TOKENS
+        return AUDIO_OUTPUT_TOKENS if _is_audio(part) else IMAGE_OUTPUT_TOKENS
     return count_text(json.dumps(part, ensure_ascii=False))
+
+
+def _is_audio(part: dict[str, Any]) -> bool:
+    return str(part["inlineData"].get("mimeType", "")).startswith("audio/")
 
 
 def _chunks(cand: Candidate, max_events: int, gemini3: bool) -> list[list[dict[str, Any]]]:
@@ -134,16 +140,17 @@ def render_events(plan: Plan, u: Usage, max_events: int) -> Iterator[dict[str, A
         yield render_response(plan, u)
         return
     done = 0
-    image_done = 0
+    image_done = audio_done = 0
     for index, cand in enumerate(plan.candidates):
         events = _chunks(cand, max_events, u.gemini3) if cand.parts else [[]]
         running = 0
         for number, parts in enumerate(events):
             final = number == len(events) - 1
             running = cand.tokens if final else min(cand.tokens, running + sum(_part_tokens(p) for p in parts))
-            image_done += sum(IMAGE_OUTPUT_TOKENS for p in parts if "inlineData" in p)
+            image_done += sum(IMAGE_OUTPUT_TOKENS for p in parts if "inlineData" in p and not _is_audio(p))
+            audio_done += sum(AUDIO_OUTPUT_TOKENS for p in parts if "inlineData" in p and _is_audio(p))
             stub = "groundingMetadata" in cand.extra
             body = _candidate(cand, index, parts, final, stub)
-            yield {"candidates": [body], "usageMetadata": _usage(u, plan, done + running, image_done),
+            yield {"candidates": [body], "usageMetadata": _usage(u, plan, done + running, image_done, audio_done),
                    "modelVersion": u.model, "responseId": u.response_id}
         done += cand.tokens

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
@@ -19,16 +20,23 @@ from ._config import EmulatorConfig
 __all__ = ["EmulatorServer", "run_emulator", "serve"]
 
 
+_QUIET = (DroppedConnection, asyncio.CancelledError)
+
+
 class _HideDrops(logging.Filter):
-    """Keep the on-purpose connection drops (fault ``drop``) out of uvicorn's error log."""
+    """Keep what the emulator does on purpose out of uvicorn's error log: the connection drops of fault
+    ``drop``, and the requests still in flight when it stops (a ``slow`` fault, a client that hung up), which
+    uvicorn cancels after its grace period and would otherwise report with a ``CancelledError`` traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Cancel ") and "running task" in record.getMessage():
+            return False
         exc = record.exc_info[1] if record.exc_info else None
         while exc is not None:
-            if isinstance(exc, DroppedConnection):
+            if isinstance(exc, _QUIET):
                 return False
             group = getattr(exc, "exceptions", None)
-            if group and any(isinstance(e, DroppedConnection) for e in group):
+            if group and any(isinstance(e, _QUIET) for e in group):
                 return False
             exc = exc.__cause__ or exc.__context__
         return True

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["IMAGE_OUTPUT_TOKENS", "MEDIA_TOKENS", "count_parts", "count_request", "count_text", "details"]
+__all__ = ["AUDIO_OUTPUT_TOKENS", "IMAGE_OUTPUT_TOKENS", "MEDIA_TOKENS", "count_parts", "count_request",
+           "count_text", "details"]
 
 MEDIA_TOKENS = 258
 IMAGE_OUTPUT_TOKENS = 1290
+AUDIO_OUTPUT_TOKENS = 8
+"""One spoken answer (``_tools.AUDIO_SECONDS``, a quarter second) at Gemini's 32 audio tokens a second."""
 
 
 def count_text(text: str) -> int:

@@ -1,17 +1,26 @@
-"""Built-in tools: Google Search / Maps grounding, URL context, code execution, and image output."""
+"""Built-in tools: Google Search / Maps grounding, URL context, code execution, and image and speech output."""
 
 from __future__ import annotations
 
 import ast
 import base64
 import hashlib
+import math
 import operator
 import re
 import struct
 import zlib
 from typing import Any
 
-__all__ = ["code_execution", "grounding", "png_base64", "search_steps", "url_context"]
+__all__ = [
+    "AUDIO_MIME", "AUDIO_SECONDS", "code_execution", "grounding", "pcm_base64", "png_base64", "search_steps",
+    "url_context",
+]
+
+AUDIO_MIME = "audio/L16;codec=pcm;rate=24000"
+"""What Gemini's text-to-speech models answer with: headerless 16-bit little-endian mono PCM at 24 kHz."""
+AUDIO_SECONDS = 0.25
+_RATE = 24_000
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
@@ -135,3 +144,12 @@ def png_base64(seed: str, size: int = 8) -> str:
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
     return base64.b64encode(png).decode()
+
+
+def pcm_base64(seed: str, seconds: float = AUDIO_SECONDS) -> str:
+    """``seconds`` of a quiet sine tone, its pitch derived from ``seed`` (the voice and the text), as base64
+    PCM in the ``AUDIO_MIME`` format: small, valid, and the same for the same request."""
+    pitch = 220 + hashlib.sha256(seed.encode()).digest()[0] * 2
+    count = int(_RATE * seconds)
+    samples = (int(6000 * math.sin(2 * math.pi * pitch * i / _RATE)) for i in range(count))
+    return base64.b64encode(struct.pack(f"<{count}h", *samples)).decode()

@@ -569,6 +569,6 @@ def test_configuration_errors_never_echo_the_key(settings: dict[str, Any]) -> No
 
 def test_model_kwargs_go_to_generation_config_or_the_request() -> None:
     rec = Recorder().json(text_response())
-    make_llm(rec, model_kwargs={"responseLogprobs": True, "logprobs": 2, "serviceTier": "flex"}).invoke("x")
-    assert rec.body["generationConfig"] == {"responseLogprobs": True, "logprobs": 2}
-    assert rec.body["serviceTier"] == "flex"
+    make_llm(rec, model_kwargs={"audioTimestamp": True, "store": False, "serviceTier": "flex"}).invoke("x")
+    assert rec.body["generationConfig"] == {"audioTimestamp": True}
+    assert rec.body["serviceTier"] == "flex" and rec.body["store"] is False

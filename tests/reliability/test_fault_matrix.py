@@ -79,6 +79,8 @@ def test_retry_info_longer_than_max_wait_raises_at_once(emulator: Any, surface: 
     assert out.elapsed < 2.0, "slept although the asked wait (120 s) exceeds max_wait (60 s)"
     assert error.retry_after == 120.0  # type: ignore[attr-defined]
     assert "429 RESOURCE_EXHAUSTED" in str(error)
+    assert "Not retried: the server asked to wait 120 s, longer than this client waits" in str(error)
+    assert "retries were used up" not in str(error) and "Gave up" not in str(error)
     assert count_requests(emulator, key) == 1
 
 
@@ -88,6 +90,7 @@ def test_daily_quota_is_not_retried(emulator: Any, surface: str, mode: str) -> N
     key, go = call(emulator, surface, mode, "429-daily")
     error = expect(surface, cg.RateLimitError, go)
     assert any("PerDay" in q for q in error.quota_ids)  # type: ignore[attr-defined]
+    assert "Not retried: the daily quota GenerateRequestsPerDayPerProjectPerModel-FreeTier is used up" in str(error)
     assert count_requests(emulator, key) == 1
 
 
@@ -104,7 +107,7 @@ def test_server_errors_are_retried_then_raised(emulator: Any, surface: str, mode
     key, go = call(emulator, surface, mode, f"{status}*2", max_retries=1)
     error = expect(surface, cg.InternalServerError, go)
     assert error.status_code == status  # type: ignore[attr-defined]
-    assert "retries were used up" in str(error)
+    assert "Gave up after 1 retry." in str(error)
     assert count_requests(emulator, key) == 2
 
 
