@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["EmulatorConfig"]
@@ -31,3 +32,8 @@ class EmulatorConfig:
     """Longer answers are streamed with several words per event."""
     secret: str = "cometgemini-emulator"
     """Key of the digest inside issued thought signatures."""
+    cache_min_tokens: int | None = None
+    """Smallest context cache accepted; ``None``: Google's minimum for the model (1,024 tokens, 4,096 on Pro)."""
+    clock: Callable[[], float] | None = None
+    """Seconds since the epoch, for cache expiry; ``None``: ``time.time``. Tests pass their own to expire
+    caches without sleeping."""
