@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model
 from cometgemini._catalog import ModelInfo, model_info
 from cometgemini._client import CometGeminiClient, client_for
 from cometgemini._config import config_for
+from cometgemini._continuation import DEFAULT_MAX_CONTINUATIONS, check_limit
 from cometgemini._schema import json_schema_of, to_json_schema
 from cometgemini._signatures import precompute_signatures
 from cometgemini._types import GenerateContentRequest, GenerationConfig, ThinkingConfig
@@ -182,7 +183,11 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     """e.g. ``["TEXT", "IMAGE"]`` for image models."""
     media_resolution: str | None = None
     cached_content: str | None = None
-    """``cachedContents/{id}``."""
+    """``cachedContents/{id}`` (see ``create_context_cache``). What the cache holds (system instruction, tools,
+    tool config) is left out of each request; a call that sets other values for them is a ``ValueError``."""
+    max_continuations: int = DEFAULT_MAX_CONTINUATIONS
+    """How many ``CONTINUATION`` hops of a long answer to follow (0: off, the answer ends with
+    ``finish_reason`` ``CONTINUATION`` and its ``continuation_token`` in ``response_metadata``)."""
     timeout: float | None = Field(default=120.0, alias="request_timeout")
     max_retries: int = 2
     """Retries after the first attempt; 0 disables."""
@@ -214,6 +219,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         # Checked here, not in a pydantic validator: pydantic's ValidationError would print the whole input,
         # the start of the api_key included. A plain ValueError names only the mistake.
         config_for(self)
+        check_limit(self.max_continuations)
         _thinking(model_info(self.model), self.thinking_level, self.thinking_budget, self.include_thoughts)
 
     @classmethod
@@ -330,14 +336,14 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         model, request = self._prepare(messages, stop, kwargs)
         with lc_errors():
-            response = self.client.generate(model, request)
+            response = self.client.generate(model, request, max_continuations=self.max_continuations)
         return chat_result(response, model)
 
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                          run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         model, request = self._prepare(messages, stop, kwargs)
         with lc_errors():
-            response = await self.client.agenerate(model, request)
+            response = await self.client.agenerate(model, request, max_continuations=self.max_continuations)
         return chat_result(response, model)
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -345,7 +351,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         model, request = self._prepare(messages, stop, kwargs)
         converter = StreamConverter(model)
         with lc_errors():
-            for event in self.client.stream(model, request):
+            for event in self.client.stream(model, request, max_continuations=self.max_continuations):
                 yield converter.convert(event)
 
     async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -354,7 +360,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         model, request = self._prepare(messages, stop, kwargs)
         converter = StreamConverter(model)
         with lc_errors():
-            async for event in self.client.astream(model, request):
+            async for event in self.client.astream(model, request, max_continuations=self.max_continuations):
                 yield converter.convert(event)
 
     # ------------------------------------------------------------------ tools, structured output, tokens

@@ -8,14 +8,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from llamaindex_cometgemini._caching import acreate_context_cache, create_context_cache
     from llamaindex_cometgemini.base import CometGemini
     from llamaindex_cometgemini.embeddings import CometGeminiEmbedding
 
-__all__ = ["CometGemini", "CometGeminiEmbedding"]
+__all__ = ["CometGemini", "CometGeminiEmbedding", "acreate_context_cache", "create_context_cache"]
 
 _WHERE = {
     "CometGemini": "llamaindex_cometgemini.base",
     "CometGeminiEmbedding": "llamaindex_cometgemini.embeddings",
+    "acreate_context_cache": "llamaindex_cometgemini._caching",
+    "create_context_cache": "llamaindex_cometgemini._caching",
 }
 
 
