@@ -5,6 +5,9 @@ refusals (too small, gone, clashing with a request), the usage of a request that
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -242,3 +245,19 @@ def test_replay_serves_the_recorded_cache_exchange(fixtures: Path) -> None:
                               json={"contents": [user("hi")]}).headers["x-emulator-replay"]
             assert not plain.startswith("cachedContents_")
         assert json.loads((fixtures / EXCHANGE.format(4, "response")).read_text()) == {}
+
+
+def test_the_command_line_sets_the_minimum_size() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "cometgemini.emulator", "--port", str(port), "--cache-min-tokens", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert process.stdout is not None
+        assert f"http://127.0.0.1:{port}" in process.stdout.readline().decode()
+        client = CometGeminiClient(base_url=f"http://127.0.0.1:{port}", max_retries=8)  # retried until it listens
+        assert client.caches.create("gemini-2.5-flash", contents="tiny").usage_metadata.total_token_count == 1
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
