@@ -107,13 +107,14 @@ def fit_to_cache(request: GenerateContentRequest, model: str) -> GenerateContent
                 "(create_context_cache(llm, messages, tools=...) or client.caches.create(...))"
             )
         return _without_held(request)
-    differing = {field: value for field, value in present.items() if getattr(holds, field) != value}
+    differing = [(label, getattr(holds, field) is not None) for field, label in _FIELDS
+                 if field in present and getattr(holds, field) != present[field]]
     if differing:
-        held_fields = [label for field, label in _FIELDS if field in differing and getattr(holds, field) is not None]
+        reasons = "; ".join(f"{label} {'other than the one in the cache' if held_one else 'the cache does not hold'}"
+                            for label, held_one in differing)
         raise ValueError(
-            f"this call sets {_named(differing)}, but the context cache {name} holds "
-            f"{'other values for ' + ', '.join(held_fields) if held_fields else 'none'}; Gemini refuses both at "
-            "once. Drop them from this call, or create a cache that holds exactly these "
+            f"this call sets {reasons}: Gemini refuses them next to the context cache {name}. Drop them from "
+            "this call (the cache supplies its own), or create a cache that holds exactly these "
             "(create_context_cache(llm, messages, tools=...))"
         )
     return _without_held(request)
@@ -127,4 +128,4 @@ def _without_held(request: GenerateContentRequest) -> GenerateContentRequest:
 
 
 def _named(fields: dict[str, Any]) -> str:
-    return ", ".join(label for field, label in _FIELDS if field in fields)
+    return " and ".join(label for field, label in _FIELDS if field in fields)

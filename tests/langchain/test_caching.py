@@ -74,9 +74,9 @@ def test_clashes_with_the_cache_are_refused_before_sending(llm: ChatCometGemini,
     name = create_context_cache(llm, [SystemMessage(RULES), HumanMessage(DOC)])
     cached = llm.model_copy(update={"cached_content": name})
     before = len(emulator.requests)
-    with pytest.raises(ValueError, match="holds other values for a system instruction"):
+    with pytest.raises(ValueError, match="system instruction \\(system message\\) other than the one in the cache"):
         cached.invoke([SystemMessage("Be verbose."), HumanMessage("Hi")])
-    with pytest.raises(ValueError, match="this call sets tools"):
+    with pytest.raises(ValueError, match="this call sets tools the cache does not hold"):
         list(cached.bind_tools([get_weather]).stream("Hi"))
     with pytest.raises(ValueError, match=r"created for gemini-2\.5-flash, and this call uses gemini-2\.5-pro"):
         cached.invoke("Hi", model="gemini-2.5-pro")

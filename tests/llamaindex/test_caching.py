@@ -81,11 +81,11 @@ async def test_a_cache_made_from_messages_and_tools_is_used_end_to_end(llm: Come
 def test_clashes_with_the_cache_are_refused_before_sending(llm: CometGemini, emulator: Any) -> None:
     name = create_context_cache(llm, [system(), user(DOC)])
     before = len(emulator.requests)
-    with pytest.raises(ValueError, match="holds other values for a system instruction"):
+    with pytest.raises(ValueError, match="system instruction \\(system message\\) other than the one in the cache"):
         llm.chat([system("Be verbose."), user("Hi")], cached_content=name)
-    with pytest.raises(ValueError, match="this call sets tools"):
+    with pytest.raises(ValueError, match="this call sets tools the cache does not hold"):
         llm.chat_with_tools([WEATHER], chat_history=[user("Hi")], cached_content=name)
-    with pytest.raises(ValueError, match="this call sets tools"):
+    with pytest.raises(ValueError, match="this call sets tools the cache does not hold"):
         list(CometGemini(model="gemini-2.5-flash", api_key="k", base_url=llm.base_url, cached_content=name,
                          built_in_tools=[{"googleSearch": {}}]).stream_chat([user("Hi")]))
     with pytest.raises(ValueError, match="was not created by this process"):

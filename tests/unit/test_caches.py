@@ -232,9 +232,11 @@ async def test_what_the_cache_holds_is_left_out_of_the_request() -> None:
 
 
 @pytest.mark.parametrize(("fields", "match"), [
-    ({"systemInstruction": {"parts": [{"text": "Be verbose."}]}}, "holds other values for a system instruction"),
-    ({"tools": [{"googleSearch": {}}]}, "sets tools"),
-    ({"toolConfig": {"functionCallingConfig": {"mode": "ANY"}}}, "sets a tool config"),
+    ({"systemInstruction": {"parts": [{"text": "Be verbose."}]}},
+     r"a system instruction \(system message\) other than the one in the cache"),
+    ({"tools": [{"googleSearch": {}}]}, "sets tools the cache does not hold"),
+    ({"toolConfig": {"functionCallingConfig": {"mode": "ANY"}}},
+     r"sets a tool config \(tool_choice\) the cache does not hold"),
 ])
 async def test_a_clash_with_the_cache_is_refused_before_sending(fields: dict[str, Any], match: str) -> None:
     server = Server(CREATED)
