@@ -22,6 +22,7 @@ import base64
 import hashlib
 import itertools
 import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,7 +118,8 @@ class CacheStore:
         self._counter = itertools.count(1)
 
     def _name(self, seed: str) -> str:
-        digest = hashlib.sha512(f"{seed}:{next(self._counter)}".encode()).digest()
+        # unique across emulators, as Google's are: clients remember caches by name
+        digest = hashlib.sha512(f"{seed}:{next(self._counter)}:{secrets.token_hex(8)}".encode()).digest()
         return "cachedContents/" + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:40])
 
     def _live(self, now: float) -> list[CacheEntry]:
