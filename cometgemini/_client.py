@@ -493,19 +493,21 @@ class CometGeminiClient:
         """One ``generateContent`` call, plus the hops of an answer that ends in ``CONTINUATION`` (up to
         ``max_continuations``, default the client's), merged. Raises ``ResponseBlockedError`` if the prompt
         was refused."""
+        limit = self._limit(max_continuations)
         response = self._send(self._generate_call(model, request, "generateContent"))
         answer = _answered(parse_answer(GenerateContentResponse, response))
         if answer.candidates[0].finish_reason != "CONTINUATION":
             return answer
-        return drive(self, self._continued(model, request, answer, self._limit(max_continuations)))
+        return drive(self, self._continued(model, request, answer, limit))
 
     async def agenerate(self, model: str, request: GenerateContentRequest | Mapping[str, Any], *,
                         max_continuations: int | None = None) -> GenerateContentResponse:
+        limit = self._limit(max_continuations)
         response = await self._asend(self._generate_call(model, request, "generateContent"))
         answer = _answered(parse_answer(GenerateContentResponse, response))
         if answer.candidates[0].finish_reason != "CONTINUATION":
             return answer
-        return await adrive(self, self._continued(model, request, answer, self._limit(max_continuations)))
+        return await adrive(self, self._continued(model, request, answer, limit))
 
     def stream(
         self, model: str, request: GenerateContentRequest | Mapping[str, Any], *, max_continuations: int | None = None

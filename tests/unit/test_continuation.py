@@ -194,3 +194,6 @@ def test_the_setting_is_checked() -> None:
                                http_client=httpx.Client(transport=httpx.MockTransport(server)))
     with pytest.raises(ValueError, match="max_continuations"):
         client.generate("gemini-4", REQUEST, max_continuations=True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_continuations"):
+        next(client.stream("gemini-4", REQUEST, max_continuations=-2))
+    assert server.requests == []  # refused before sending
