@@ -4,6 +4,7 @@ The core is framework-free: ``CometGeminiClient`` plus the wire types and the er
 ``langchain_cometgemini`` and ``llamaindex_cometgemini``.
 """
 
+from ._caches import CachedContent, CachedContentUsageMetadata
 from ._catalog import ModelInfo, model_info
 from ._client import CometGeminiClient
 from ._embeddings import (
@@ -28,6 +29,12 @@ from ._exceptions import (
     RateLimitError,
     ResponseBlockedError,
 )
+from ._resources import (
+    ResourceEndpointError,
+    ResourceMalformedResponseError,
+    ResourceNotFoundError,
+    ResourceNotSupportedError,
+)
 from ._retry import RetryPolicy
 from ._streaming import StreamAccumulator
 
@@ -40,6 +47,8 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CachedContent",
+    "CachedContentUsageMetadata",
     "CometGeminiClient",
     "CometGeminiError",
     "ContextOverflowError",
@@ -53,6 +62,10 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResourceEndpointError",
+    "ResourceMalformedResponseError",
+    "ResourceNotFoundError",
+    "ResourceNotSupportedError",
     "ResponseBlockedError",
     "RetryPolicy",
     "StreamAccumulator",

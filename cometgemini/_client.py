@@ -22,14 +22,16 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
-from pydantic import BaseModel, SecretStr
+from pydantic import SecretStr
 
 from ._aiohttp import AiohttpPool, aiohttp_available
+from ._cache_fit import fit_to_cache
 from ._catalog import normalize_model
 from ._config import ClientConfig, ConnectionSettings, resolve_config
+from ._continuation import DEFAULT_MAX_CONTINUATIONS, StreamHops, check_limit, follow, merge, with_token
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -40,6 +42,7 @@ from ._exceptions import (
     error_from_response,
 )
 from ._http import Answer, Call, parse_answer
+from ._resources import Flow, adrive, drive
 from ._retry import RetryPolicy, retry_after_from_headers
 from ._streaming import SSEDecoder, StreamParser
 from ._types import (
@@ -53,10 +56,12 @@ from ._types import (
     Part,
 )
 
+if TYPE_CHECKING:
+    from ._caches import Caches
+
 __all__ = ["CometGeminiClient", "client_for"]
 
 logger = logging.getLogger("cometgemini")
-M = TypeVar("M", bound=BaseModel)
 EMBED_BATCH_LIMIT = 100
 
 
@@ -125,14 +130,18 @@ def _answered(response: GenerateContentResponse) -> GenerateContentResponse:
     return response
 
 
-def _request_body(request: BaseModel | Mapping[str, Any], kind: type[M]) -> bytes:
-    model = request if isinstance(request, kind) else kind.model_validate(request)
-    return model.model_dump_json(by_alias=True, exclude_none=True).encode()
+def _generate_body(model: str, request: GenerateContentRequest | Mapping[str, Any]) -> bytes:
+    wire = request if isinstance(request, GenerateContentRequest) else GenerateContentRequest.model_validate(request)
+    if wire.cached_content is not None:
+        wire = fit_to_cache(wire, model)
+    return wire.model_dump_json(by_alias=True, exclude_none=True).encode()
 
 
 def _count_tokens_body(model: str, request: GenerateContentRequest | Sequence[Content]) -> bytes:
     if not isinstance(request, GenerateContentRequest):
         request = GenerateContentRequest(contents=list(request))
+    if request.cached_content is not None:
+        request = fit_to_cache(request, model)
     wire = request.model_dump(by_alias=True, exclude_none=True, mode="json")
     if request.system_instruction is None and not request.tools and request.cached_content is None:
         return json.dumps({"contents": wire.get("contents", [])}).encode()
@@ -258,6 +267,8 @@ class CometGeminiClient:
         default_headers: extra headers on every request.
         http_client / http_async_client: your own httpx clients (proxies, ``MockTransport`` in tests).
         allow_insecure_http: allow ``http://`` to a non-loopback host (the key would travel in clear text).
+        max_continuations: how many ``finishReason: "CONTINUATION"`` hops ``generate``/``stream`` follow to
+            complete a long answer (0 turns following off; see ``_continuation``). Per call too.
     """
 
     def __init__(
@@ -273,9 +284,11 @@ class CometGeminiClient:
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
+        max_continuations: int = DEFAULT_MAX_CONTINUATIONS,
     ) -> None:
         self._config = resolve_config(api_key, base_url, api_version, auth, timeout, max_retries,
                                       default_headers, allow_insecure_http)
+        self._max_continuations = check_limit(max_continuations)
         self._init_runtime(http_client, http_async_client)
 
     def _init_runtime(self, http_client: httpx.Client | None, http_async_client: httpx.AsyncClient | None) -> None:
@@ -295,10 +308,21 @@ class CometGeminiClient:
         self._apool: AiohttpPool | _HttpxAsyncPool | None = (
             None if http_async_client is None else _HttpxAsyncPool(http_async_client, self._request, None))
         self._apool_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._caches: Caches | None = None
 
     @property
     def config(self) -> ClientConfig:
         return self._config
+
+    @property
+    def caches(self) -> Caches:
+        """Context caches (``cachedContents``): ``create``, ``get``, ``list``, ``update``, ``delete`` and their
+        ``a``-prefixed async twins."""
+        if self._caches is None:
+            from ._caches import Caches  # on first use: most programs never touch a cache
+
+            self._caches = Caches(self)
+        return self._caches
 
     @property
     def base_url(self) -> str:
@@ -309,10 +333,11 @@ class CometGeminiClient:
 
     # pickling: settings travel, connections and locks do not (process pools, Ray workers)
     def __getstate__(self) -> dict[str, Any]:
-        return {"config": self._config}
+        return {"config": self._config, "max_continuations": self._max_continuations}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._config = state["config"]
+        self._max_continuations = state.get("max_continuations", DEFAULT_MAX_CONTINUATIONS)
         self._init_runtime(None, None)
 
     # ---------------------------------------------------------------- connection pools
@@ -462,54 +487,84 @@ class CometGeminiClient:
     # ---------------------------------------------------------------- generateContent
 
     def _generate_call(self, model: str, request: GenerateContentRequest | Mapping[str, Any], method: str) -> Call:
-        return Call("POST", self._url(model, method), _request_body(request, GenerateContentRequest))
+        return Call("POST", self._url(model, method), _generate_body(model, request))
 
-    def generate(self, model: str, request: GenerateContentRequest | Mapping[str, Any]) -> GenerateContentResponse:
-        """One ``generateContent`` call. Raises ``ResponseBlockedError`` if the prompt was refused."""
+    def _limit(self, max_continuations: int | None) -> int:
+        return self._max_continuations if max_continuations is None else check_limit(max_continuations)
+
+    def _continued(self, model: str, request: GenerateContentRequest | Mapping[str, Any],
+                   first: GenerateContentResponse, limit: int) -> Flow[GenerateContentResponse]:
+        """The rest of a long answer, hop after hop, merged with ``first`` (see ``_continuation``)."""
+        hops = [first]
+        while (token := follow(hops[-1], len(hops) - 1, limit)) is not None:
+            answer = yield self._generate_call(model, with_token(request, token), "generateContent")
+            hops.append(_answered(parse_answer(GenerateContentResponse, answer)))
+        return merge(hops)
+
+    def generate(self, model: str, request: GenerateContentRequest | Mapping[str, Any], *,
+                 max_continuations: int | None = None) -> GenerateContentResponse:
+        """One ``generateContent`` call, plus the hops of an answer that ends in ``CONTINUATION`` (up to
+        ``max_continuations``, default the client's), merged. Raises ``ResponseBlockedError`` if the prompt
+        was refused."""
+        limit = self._limit(max_continuations)
         response = self._send(self._generate_call(model, request, "generateContent"))
-        return _answered(parse_answer(GenerateContentResponse, response))
+        answer = _answered(parse_answer(GenerateContentResponse, response))
+        if answer.candidates[0].finish_reason != "CONTINUATION":
+            return answer
+        return drive(self, self._continued(model, request, answer, limit))
 
-    async def agenerate(
-        self, model: str, request: GenerateContentRequest | Mapping[str, Any]
-    ) -> GenerateContentResponse:
+    async def agenerate(self, model: str, request: GenerateContentRequest | Mapping[str, Any], *,
+                        max_continuations: int | None = None) -> GenerateContentResponse:
+        limit = self._limit(max_continuations)
         response = await self._asend(self._generate_call(model, request, "generateContent"))
-        return _answered(parse_answer(GenerateContentResponse, response))
+        answer = _answered(parse_answer(GenerateContentResponse, response))
+        if answer.candidates[0].finish_reason != "CONTINUATION":
+            return answer
+        return await adrive(self, self._continued(model, request, answer, limit))
 
     def stream(
-        self, model: str, request: GenerateContentRequest | Mapping[str, Any]
+        self, model: str, request: GenerateContentRequest | Mapping[str, Any], *, max_continuations: int | None = None
     ) -> Iterator[GenerateContentResponse]:
         """``streamGenerateContent?alt=sse``: each chunk holds only the new parts (fold them with
-        ``StreamAccumulator``). Raises ``APIConnectionError`` if the stream ends before its final event."""
-        call = self._generate_call(model, request, "streamGenerateContent?alt=sse")
-        response = self._send(call, stream=True)
-        decoder, parser = SSEDecoder(), StreamParser()
-        try:
-            with _mapped_transport_errors():
-                for data in response.iter_bytes() if _encoded(response) else response.iter_raw():
-                    for payload in decoder.feed(data):
-                        yield _unblocked(parser.parse(payload))
-            last = parser.finish(decoder.close(), decoder.head)
-            if last is not None:
-                yield _unblocked(last)
-        finally:
-            response.close()
+        ``StreamAccumulator``). An answer that ends in ``CONTINUATION`` streams on through its next hops as one
+        stream. Raises ``APIConnectionError`` if a stream ends before its final event."""
+        hops = StreamHops(self._limit(max_continuations))
+        body: GenerateContentRequest | Mapping[str, Any] | None = request
+        while body is not None:
+            response = self._send(self._generate_call(model, body, "streamGenerateContent?alt=sse"), stream=True)
+            decoder, parser = SSEDecoder(), StreamParser()
+            try:
+                with _mapped_transport_errors():
+                    for data in response.iter_bytes() if _encoded(response) else response.iter_raw():
+                        for payload in decoder.feed(data):
+                            yield hops.feed(_unblocked(parser.parse(payload)))
+                last = parser.finish(decoder.close(), decoder.head)
+                if last is not None:
+                    yield hops.feed(_unblocked(last))
+            finally:
+                response.close()
+            body = hops.next_request(request)
 
     async def astream(
-        self, model: str, request: GenerateContentRequest | Mapping[str, Any]
+        self, model: str, request: GenerateContentRequest | Mapping[str, Any], *, max_continuations: int | None = None
     ) -> AsyncIterator[GenerateContentResponse]:
-        call = self._generate_call(model, request, "streamGenerateContent?alt=sse")
-        response = await self._asend(call, stream=True)
-        decoder, parser = SSEDecoder(), StreamParser()
-        try:
-            with _mapped_transport_errors():
-                async for data in response.aiter_bytes() if _encoded(response) else response.aiter_raw():
-                    for payload in decoder.feed(data):
-                        yield _unblocked(parser.parse(payload))
-            last = parser.finish(decoder.close(), decoder.head)
-            if last is not None:
-                yield _unblocked(last)
-        finally:
-            await response.aclose()
+        hops = StreamHops(self._limit(max_continuations))
+        body: GenerateContentRequest | Mapping[str, Any] | None = request
+        while body is not None:
+            call = self._generate_call(model, body, "streamGenerateContent?alt=sse")
+            response = await self._asend(call, stream=True)
+            decoder, parser = SSEDecoder(), StreamParser()
+            try:
+                with _mapped_transport_errors():
+                    async for data in response.aiter_bytes() if _encoded(response) else response.aiter_raw():
+                        for payload in decoder.feed(data):
+                            yield hops.feed(_unblocked(parser.parse(payload)))
+                last = parser.finish(decoder.close(), decoder.head)
+                if last is not None:
+                    yield hops.feed(_unblocked(last))
+            finally:
+                await response.aclose()
+            body = hops.next_request(request)
 
     # ---------------------------------------------------------------- countTokens
 

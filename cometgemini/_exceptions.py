@@ -177,7 +177,13 @@ def _class_for(status_code: int, status: str | None, message: str, reason: str |
     return APIStatusError
 
 
-def _hint(cls: type[APIStatusError], status_code: int) -> str:
+_GONE_CACHE = ("The context cache does not exist, expired or was deleted (Google answers 403 for each): create it "
+               "again, and keep a cache alive with caches.update(name, ttl=...).")
+
+
+def _hint(cls: type[APIStatusError], status_code: int, message: str = "") -> str:
+    if message.startswith("CachedContent not found"):
+        return _GONE_CACHE
     hints: dict[type[APIStatusError], str] = {
         AuthenticationError: "Check the API key (COMETAPI_KEY or api_key=) and that it belongs to this base_url.",
         PermissionDeniedError: "Set an API key (COMETAPI_KEY or api_key=) that may use this model.",
@@ -245,7 +251,7 @@ def _make(
     cls = _class_for(status_code, status, message, reason)
     head = f"{status_code} {status}" if status else str(status_code)
     text = f"{head}: {message}" if message else head
-    hint = _hint(cls, status_code)
+    hint = _hint(cls, status_code, message)
     if hint:
         text = f"{text} ({hint})"
     return cls(text, status_code=status_code, status=status, body=body, retry_after=retry_after,

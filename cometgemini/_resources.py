@@ -40,7 +40,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ._exceptions import APIError, APIStatusError, CometGeminiError, MalformedResponseError, NotFoundError
 from ._http import Answer, Call, parse_answer
@@ -188,16 +188,24 @@ class Resource:
             return await adrive(self._client, flow)
 
 
+class _Page(BaseModel):
+    """One page of a list: its items under the list's own key (kept as an extra field), and the next token."""
+
+    model_config = ConfigDict(extra="allow")
+    nextPageToken: str | None = None
+
+
 def pages(first: Call, next_call: Callable[[str], Call], key: str, model: type[M]) -> Flow[list[M]]:
     """Every item of a paged list (``{key: [...], "nextPageToken": ...}``), page after page.
-    ``next_call(token)`` builds the call for the page after ``token``."""
+    ``next_call(token)`` builds the call for the page after ``token``. A page that is not a JSON object (an
+    HTML page from a gateway) is a ``MalformedResponseError``, as any other answer would be."""
     items: list[M] = []
     call = first
     while True:
         answer: Answer = yield call
-        page = json.loads(answer.content or b"{}")
-        items.extend(model.model_validate(item) for item in page.get(key) or [])
-        token = page.get("nextPageToken")
+        page = parse_answer(_Page, answer) if answer.content.strip() else _Page()
+        items.extend(model.model_validate(item) for item in (page.model_extra or {}).get(key) or [])
+        token = page.nextPageToken
         if not token:
             return items
         call = next_call(token)

@@ -161,7 +161,7 @@ class StreamParser:
 
 
 _FINISH_FIELDS = ("finish_reason", "finish_message", "safety_ratings", "grounding_metadata",
-                  "url_context_metadata", "avg_logprobs", "logprobs_result", "token_count")
+                  "url_context_metadata", "avg_logprobs", "logprobs_result", "token_count", "continuation_token")
 
 
 @dataclass

@@ -272,6 +272,8 @@ class GenerateContentRequest(WireModel):
     generation_config: GenerationConfig | None = None
     cached_content: str | None = None
     service_tier: str | None = None
+    continuation_token: str | None = None
+    """Continues an answer that ended with ``finishReason: "CONTINUATION"`` (the client follows these itself)."""
 
 
 # --------------------------------------------------------------------------------------------- responses
@@ -340,6 +342,8 @@ class Candidate(WireModel):
     avg_logprobs: float | None = None
     logprobs_result: JsonDict | None = None
     token_count: int | None = None
+    continuation_token: str | None = None
+    """With ``finish_reason == "CONTINUATION"``: send the same request again with it to get the rest."""
 
 
 class PromptFeedback(WireModel):

@@ -8,14 +8,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from langchain_cometgemini._caching import acreate_context_cache, create_context_cache
     from langchain_cometgemini.chat_models import ChatCometGemini
     from langchain_cometgemini.embeddings import CometGeminiEmbeddings
 
-__all__ = ["ChatCometGemini", "CometGeminiEmbeddings"]
+__all__ = ["ChatCometGemini", "CometGeminiEmbeddings", "acreate_context_cache", "create_context_cache"]
 
 _WHERE = {
     "ChatCometGemini": "langchain_cometgemini.chat_models",
     "CometGeminiEmbeddings": "langchain_cometgemini.embeddings",
+    "acreate_context_cache": "langchain_cometgemini._caching",
+    "create_context_cache": "langchain_cometgemini._caching",
 }
 
 

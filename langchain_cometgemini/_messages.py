@@ -548,7 +548,7 @@ def response_metadata(response: GenerateContentResponse, candidate: Candidate | 
     """The final ``response_metadata``: snake_case keys, as langchain-google-genai gives them."""
     meta: dict[str, Any] = {"model_name": response.model_version or model, "model_provider": PROVIDER}
     if candidate is not None:
-        for name in ("finish_reason", "finish_message", "avg_logprobs"):
+        for name in ("finish_reason", "finish_message", "avg_logprobs", "continuation_token"):
             value = getattr(candidate, name)
             if value is not None:
                 meta[name] = value

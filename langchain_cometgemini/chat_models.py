@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model
 from cometgemini._catalog import ModelInfo, model_info
 from cometgemini._client import CometGeminiClient, client_for
 from cometgemini._config import config_for
+from cometgemini._continuation import DEFAULT_MAX_CONTINUATIONS, check_limit
 from cometgemini._schema import json_schema_of, to_json_schema
 from cometgemini._settings import (
     SETTINGS,
@@ -175,7 +176,11 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     """e.g. ``["TEXT", "IMAGE"]`` for image models."""
     media_resolution: str | None = None
     cached_content: str | None = None
-    """``cachedContents/{id}``."""
+    """``cachedContents/{id}`` (see ``create_context_cache``). What the cache holds (system instruction, tools,
+    tool config) is left out of each request; a call that sets other values for them is a ``ValueError``."""
+    max_continuations: int = DEFAULT_MAX_CONTINUATIONS
+    """How many ``CONTINUATION`` hops of a long answer to follow (0: off, the answer ends with
+    ``finish_reason`` ``CONTINUATION`` and its ``continuation_token`` in ``response_metadata``)."""
     n: int | None = Field(default=None, alias="candidate_count", description=_DOCS["candidate_count"])
     response_logprobs: bool | None = Field(default=None, description=_DOCS["response_logprobs"])
     logprobs: int | None = Field(default=None, description=_DOCS["logprobs"])
@@ -224,6 +229,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
                                       owner=type(self).__name__, escape="model_kwargs")
         super().__init__(**kwargs)
         config_for(self)
+        check_limit(self.max_continuations)
         _thinking(model_info(self.model), self.thinking_level, self.thinking_budget, self.include_thoughts)
         if self.streaming and (self.n or 1) > 1:
             raise ValueError(f"streaming=True gives one answer, n={self.n} asks for {self.n}: drop one of them")
@@ -340,14 +346,14 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         model, request = self._prepare(messages, stop, kwargs)
         with lc_errors():
-            response = self.client.generate(model, request)
+            response = self.client.generate(model, request, max_continuations=self.max_continuations)
         return chat_result(response, model, expects_blocks(request))
 
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                          run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         model, request = self._prepare(messages, stop, kwargs)
         with lc_errors():
-            response = await self.client.agenerate(model, request)
+            response = await self.client.agenerate(model, request, max_continuations=self.max_continuations)
         return chat_result(response, model, expects_blocks(request))
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -355,7 +361,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         model, request = self._stream_request(messages, stop, kwargs)
         converter = StreamConverter(model, expects_blocks(request))
         with lc_errors():
-            for event in self.client.stream(model, request):
+            for event in self.client.stream(model, request, max_continuations=self.max_continuations):
                 yield converter.convert(event)
 
     async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -364,7 +370,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         model, request = self._stream_request(messages, stop, kwargs)
         converter = StreamConverter(model, expects_blocks(request))
         with lc_errors():
-            async for event in self.client.astream(model, request):
+            async for event in self.client.astream(model, request, max_continuations=self.max_continuations):
                 yield converter.convert(event)
 
     # ------------------------------------------------------------------ tools, structured output, tokens

@@ -9,16 +9,26 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from llamaindex_cometgemini._blocks import CodeExecutionResultBlock, ExecutableCodeBlock
+    from llamaindex_cometgemini._caching import acreate_context_cache, create_context_cache
     from llamaindex_cometgemini.base import CometGemini
     from llamaindex_cometgemini.embeddings import CometGeminiEmbedding
 
-__all__ = ["CodeExecutionResultBlock", "CometGemini", "CometGeminiEmbedding", "ExecutableCodeBlock"]
+__all__ = [
+    "CodeExecutionResultBlock",
+    "CometGemini",
+    "CometGeminiEmbedding",
+    "ExecutableCodeBlock",
+    "acreate_context_cache",
+    "create_context_cache",
+]
 
 _WHERE = {
     "CodeExecutionResultBlock": "llamaindex_cometgemini._blocks",
     "ExecutableCodeBlock": "llamaindex_cometgemini._blocks",
     "CometGemini": "llamaindex_cometgemini.base",
     "CometGeminiEmbedding": "llamaindex_cometgemini.embeddings",
+    "acreate_context_cache": "llamaindex_cometgemini._caching",
+    "create_context_cache": "llamaindex_cometgemini._caching",
 }
 
 

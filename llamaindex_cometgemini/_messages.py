@@ -542,6 +542,8 @@ def response_kwargs(response: GenerateContentResponse) -> dict[str, Any]:
         kwargs["finish_reason"] = candidate.finish_reason
         if candidate.finish_message:
             kwargs["finish_message"] = candidate.finish_message
+        if candidate.continuation_token:
+            kwargs["continuation_token"] = candidate.continuation_token
         if candidate.grounding_metadata is not None:
             kwargs["grounding_metadata"] = candidate.grounding_metadata.model_dump(by_alias=True, exclude_none=True)
         if candidate.url_context_metadata is not None:

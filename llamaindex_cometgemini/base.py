@@ -39,6 +39,7 @@ from pydantic import BaseModel
 from cometgemini._catalog import ModelInfo
 from cometgemini._catalog import model_info as _catalog_info
 from cometgemini._client import CometGeminiClient, client_for
+from cometgemini._continuation import DEFAULT_MAX_CONTINUATIONS, check_limit
 from cometgemini._settings import SETTINGS, call_settings, candidate_count, constructor_settings
 from cometgemini._signatures import precompute_signatures
 from cometgemini._tool_combination import apply_tool_combination, merge_tool_configs, parse_tool_config
@@ -131,7 +132,14 @@ class CometGemini(FunctionCallingLLM):
         default=None, description="{category: threshold} or a list of {category, threshold}."
     )
     response_modalities: list[str] | None = Field(default=None, description="e.g. ['TEXT', 'IMAGE'].")
-    cached_content: str | None = Field(default=None, description="A cachedContents/... resource to reuse.")
+    cached_content: str | None = Field(
+        default=None, description="A cachedContents/... resource to reuse (see create_context_cache); what it holds "
+        "(system instruction, tools) is left out of each request, other values for them are a ValueError."
+    )
+    max_continuations: int = Field(
+        default=DEFAULT_MAX_CONTINUATIONS, description="CONTINUATION hops of a long answer to follow; 0 turns "
+        "following off (the answer ends with finish_reason CONTINUATION and its continuation_token)."
+    )
     candidate_count: int | None = Field(default=None, description=_DOCS["candidate_count"])
     response_logprobs: bool | None = Field(default=None, description=_DOCS["response_logprobs"])
     logprobs: int | None = Field(default=None, description=_DOCS["logprobs"])
@@ -189,6 +197,7 @@ class CometGemini(FunctionCallingLLM):
         super().__init__(model=model, **kwargs)
         info = model_info(self.model)
         thinking_config(info, self.thinking_level, self.thinking_budget, self.include_thoughts)
+        check_limit(self.max_continuations)
         self._client = client_for(self, http_client, http_async_client)
         self.base_url = self._client.base_url
 
@@ -293,18 +302,19 @@ class CometGemini(FunctionCallingLLM):
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         request = self._build_request(messages, kwargs)
-        return self._chat_response(self._client.generate(self.model, request))
+        return self._chat_response(self._client.generate(self.model, request, max_continuations=self.max_continuations))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         request = self._build_request(messages, kwargs)
-        return self._chat_response(await self._client.agenerate(self.model, request))
+        return self._chat_response(
+            await self._client.agenerate(self.model, request, max_continuations=self.max_continuations))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         request = self._stream_request(messages, kwargs)  # bad settings raise here, not at the first next()
 
         def gen() -> ChatResponseGen:
             stream = ChatStream()
-            for chunk in self._client.stream(self.model, request):
+            for chunk in self._client.stream(self.model, request, max_continuations=self.max_continuations):
                 yield stream.feed(chunk)
 
         return gen()
@@ -314,7 +324,7 @@ class CometGemini(FunctionCallingLLM):
 
         async def gen() -> ChatResponseAsyncGen:
             stream = ChatStream()
-            async for chunk in self._client.astream(self.model, request):
+            async for chunk in self._client.astream(self.model, request, max_continuations=self.max_continuations):
                 yield stream.feed(chunk)
 
         return gen()

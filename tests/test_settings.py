@@ -288,8 +288,9 @@ async def test_streaming_several_answers_is_refused_before_sending() -> None:
 
 def test_requests_built_from_settings_are_valid_wire_requests() -> None:
     server = Server()
+    # cached_content is left out: next to tool_config it is refused before sending (tests/unit/test_caches.py)
     langchain(server, **{lookup(n).langchain_name: v for n, (v, _) in CASES.items()  # type: ignore[union-attr]
-                         if n not in ("thinking_budget", "response_schema")}).invoke("hi")
+                         if n not in ("thinking_budget", "response_schema", "cached_content")}).invoke("hi")
     request = GenerateContentRequest.model_validate(server.body)
     assert request.generation_config is not None and request.generation_config.candidate_count == 2
     assert request.service_tier == "flex"

@@ -24,10 +24,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault-seed", type=int, default=0)
     parser.add_argument("--any-model", action="store_true",
                         help="serve any gemini-* model id, not only the catalog's (unknown ids are 404 otherwise)")
+    parser.add_argument("--cache-min-tokens", type=int, default=None,
+                        help="smallest context cache accepted (default: Google's minimum for the model)")
     args = parser.parse_args(argv)
     config = EmulatorConfig(api_key=args.api_key or None, latency_ms=args.latency_ms, replay_dir=args.replay,
                             fault=args.fault, fault_rate=args.fault_rate, fault_seed=args.fault_seed,
-                            any_model=args.any_model)
+                            any_model=args.any_model, cache_min_tokens=args.cache_min_tokens)
     print(f"cometgemini emulator listening on http://{args.host}:{args.port}", flush=True)
     run_emulator(config, host=args.host, port=args.port)
 

@@ -19,8 +19,10 @@ from starlette.routing import Route
 
 from .._catalog import ModelInfo, model_info
 from ._behaviour import Candidate, Plan, plan_answer
+from ._caches import CacheStore
 from ._config import EmulatorConfig
 from ._context import read_context
+from ._continuation import continuation_hop, split_plan
 from ._embed import DEFAULT_DIMENSIONS, embed_text, embedding_input
 from ._errors import ApiError, comet_auth_body, google_error, not_found_message, pretty
 from ._faults import HTML_PAGE, Fault, FaultState, error_for
@@ -58,13 +60,14 @@ def _json(obj: Any, status: int = 200, headers: dict[str, str] | None = None) ->
 
 
 class Emulator:
-    """State of one emulator app: config, recorded requests, fault counters, replay cursor."""
+    """State of one emulator app: config, recorded requests, fault counters, replay cursor, caches."""
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.requests: deque[dict[str, Any]] = deque(maxlen=max(1, config.max_recorded))
         self.faults = FaultState(config.fault, config.fault_rate, config.fault_seed)
         self.replay = Replay(config.replay_dir) if config.replay_dir else None
+        self.caches = CacheStore(config.clock, config.cache_min_tokens)
         self._counter = itertools.count(1)
 
     # ------------------------------------------------------------------------------------------ plumbing
@@ -118,18 +121,26 @@ class Emulator:
             return _json(google_error(400, "Invalid value for pageSize."), 400)
         return _json(list_page(size, request.query_params.get("pageToken", "")))
 
-    async def model_route(self, request: Request) -> Response:
+    async def _admit(self, request: Request) -> tuple[Any, Response | None]:
+        """Read and record a request: its JSON body, and the answer that refuses it (bad JSON, unknown API
+        version, no key), if any."""
         raw = await request.body()
         try:
             body = json.loads(raw) if raw.strip() else {}
         except ValueError:
             self._record(request, None)
-            return self._error(ApiError(400, "Invalid JSON payload received. Unexpected token."))
-        self._record(request, body if request.method == "POST" else None)
+            return None, self._error(ApiError(400, "Invalid JSON payload received. Unexpected token."))
+        self._record(request, body if request.method in ("POST", "PATCH") else None)
         if request.path_params["version"] not in _VERSIONS:
-            return _json(google_error(404, "Not Found"), 404)
+            return body, _json(google_error(404, "Not Found"), 404)
         if not self._authorized(request):
-            return self._unauthorized()
+            return body, self._unauthorized()
+        return body, None
+
+    async def model_route(self, request: Request) -> Response:
+        body, refused = await self._admit(request)
+        if refused is not None:
+            return refused
         model, _, method = request.path_params["rest"].rpartition(":")
         if request.method == "GET" or not model:
             model, method = request.path_params["rest"], "get"
@@ -139,6 +150,57 @@ class Emulator:
             return await self._dispatch(request, model, method, body)
         except ApiError as err:
             return self._error(err, array)
+
+    async def cache_route(self, request: Request) -> Response:
+        """``/cachedContents`` (POST, GET list) and ``/cachedContents/{id}`` (GET, PATCH, DELETE)."""
+        body, refused = await self._admit(request)
+        if refused is not None:
+            return refused
+        cache_id = request.path_params.get("id")
+        try:
+            if self.config.latency_ms:
+                await asyncio.sleep(self.config.latency_ms / 1000)
+            early = await self._picked_fault(request, "createCachedContent")
+            if early is not None:
+                return early
+            if self.replay is not None:
+                return self._replayed_cache("delete" if request.method == "DELETE" else "resource")
+            return _json(self._cache_call(request, None if cache_id is None else f"cachedContents/{cache_id}", body))
+        except ApiError as err:
+            return self._error(err)
+
+    def _cache_call(self, request: Request, name: str | None, body: Any) -> Any:
+        store, method = self.caches, request.method
+        if name is None:
+            if method == "POST":
+                return store.create(body)
+            return store.page(request.query_params.get("pageSize"), request.query_params.get("pageToken", ""))
+        if method == "GET":
+            return store.resource(name)
+        if method == "PATCH":
+            mask = request.query_params.get("updateMask") or request.query_params.get("update_mask") or ""
+            return store.update(name, mask, body)
+        return store.delete(name)
+
+    async def _picked_fault(self, request: Request, method: str) -> Response | None:
+        """The answer of a requested fault that is a plain error (other kinds do not apply to resources)."""
+        try:
+            fault = self.faults.pick(request.headers.get("x-emulator-fault"),
+                                     request.headers.get("x-emulator-fault-key", ""))
+        except ValueError as exc:
+            raise ApiError(400, f"Bad x-emulator-fault header: {exc}") from None
+        if fault is None or fault.kind in ("slow", "drop", "malformed", "empty", "max-tokens", "error-event"):
+            if fault is not None and fault.kind == "slow":
+                await asyncio.sleep(fault.arg or 0)
+            return None
+        return await self._fault_response(fault, "", method, False, False)
+
+    def _replayed_cache(self, kind: str) -> Response:
+        assert self.replay is not None
+        entry = self.replay.next_cache(kind)
+        if entry is None:
+            raise ApiError(404, "The replay directory holds no recording for this method.")
+        return Response(entry.body, entry.status, headers={"x-emulator-replay": entry.name}, media_type=JSON_TYPE)
 
     async def _dispatch(self, request: Request, model: str, method: str, body: Any) -> Response:
         if self.config.latency_ms:
@@ -159,6 +221,8 @@ class Emulator:
                 raise ApiError(404, not_found_message(model, "get"))
             return _json(model_resource(model))
         if self.replay is not None and method in ("generateContent", "streamGenerateContent"):
+            if not stream and isinstance(body, dict) and body.get("cachedContent") and self.replay.caches["generate"]:
+                return self._replayed_cache("generate")
             return self._replayed(stream, sse)
         if method in ("generateContent", "streamGenerateContent"):
             return self._generate(model, body, stream, sse, fault)
@@ -207,6 +271,9 @@ class Emulator:
     def _generate(self, model: str, body: Any, stream: bool, sse: bool, fault: Fault | None) -> Response:
         info = self._model_info(model, "generateContent")
         req = normalize(body, REQUEST_SPEC)
+        cached, cache_details = 0, None
+        if req.get("cachedContent"):
+            req, cached, cache_details = self.caches.apply(req, model)
         config = self.config
         signatures = validate_generate(req, info, config.secret, config.strict_signatures)
         ctx = read_context(model, info, req, config.secret)
@@ -214,8 +281,12 @@ class Emulator:
         kind = fault.kind if fault is not None else ""
         if kind == "max-tokens":
             plan = Plan([Candidate([], "MAX_TOKENS")], thoughts=plan.thoughts)
-        acc, cached = prompt_usage(req)
-        usage = Usage(acc, cached, model, self._request_id(ctx.digest), info.family == "3")
+        acc = prompt_usage(req)
+        hop = continuation_hop(req, ctx.prompt, config.secret)
+        if hop is not None:
+            plan, reread = split_plan(plan, hop, req, config.secret, info.family == "3")
+            acc["TEXT"] = acc.get("TEXT", 0) + reread
+        usage = Usage(acc, cached, model, self._request_id(ctx.digest), info.family == "3", cache_details)
         headers = {"x-emulator-signatures": ",".join(f"{k}={v}" for k, v in sorted(signatures.items()))}
         if not signatures:
             headers = {}
@@ -245,13 +316,17 @@ class Emulator:
         inner = data.get("generateContentRequest")
         if inner is not None and "contents" in data:
             raise ApiError(400, "* CountTokensRequest: contents and generate_content_request cannot both be set.\n")
-        acc, cached = prompt_usage(inner if isinstance(inner, dict) else {"contents": data.get("contents") or []})
+        req = inner if isinstance(inner, dict) else {"contents": data.get("contents") or []}
+        cached, cache_details = 0, None
+        if req.get("cachedContent"):
+            req, cached, cache_details = self.caches.apply(req, model)
+        acc = prompt_usage(req)
         out: dict[str, Any] = {"totalTokens": sum(acc.values())}
         if cached:
             out["cachedContentTokenCount"] = cached
         out["promptTokensDetails"] = details(acc)
-        if cached:
-            out["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": cached}]
+        if cache_details:
+            out["cacheTokensDetails"] = details(cache_details)
         return _json(out)
 
     def _embed(self, model: str, body: Any, batch: bool) -> Response:
@@ -326,6 +401,8 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
         Route("/_emulator/requests", emulator.requests_route, methods=["GET", "DELETE"]),
         Route("/{version}/models", emulator.list_route, methods=["GET"]),
         Route("/{version}/models/{rest:path}", emulator.model_route, methods=["GET", "POST"]),
+        Route("/{version}/cachedContents", emulator.cache_route, methods=["GET", "POST"]),
+        Route("/{version}/cachedContents/{id}", emulator.cache_route, methods=["GET", "PATCH", "DELETE"]),
     ]
     app = Starlette(routes=routes)
     app.state.emulator = emulator

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["EmulatorConfig"]
@@ -34,3 +35,8 @@ class EmulatorConfig:
     any_model: bool = False
     """Serve any ``gemini-*`` id, not only the catalog's (``KNOWN_MODELS``); off, an unknown id is 404 as on
     Google's server."""
+    cache_min_tokens: int | None = None
+    """Smallest context cache accepted; ``None``: Google's minimum for the model (1,024 tokens, 4,096 on Pro)."""
+    clock: Callable[[], float] | None = None
+    """Seconds since the epoch, for cache expiry; ``None``: ``time.time``. Tests pass their own to expire
+    caches without sleeping."""

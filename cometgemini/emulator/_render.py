@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -24,17 +23,14 @@ class Usage:
     model: str
     response_id: str
     gemini3: bool
+    cache_details: dict[str, int] | None = None
+    """The cached tokens per modality (``cacheTokensDetails``)."""
 
 
-def prompt_usage(req: dict[str, Any]) -> tuple[dict[str, int], int]:
-    """Prompt tokens per modality, and the cached tokens (included in the prompt count, as Google does)."""
-    acc = count_request(req)
-    name = req.get("cachedContent")
-    cached = 0
-    if isinstance(name, str) and name:
-        cached = 1024 + int(hashlib.sha256(name.encode()).hexdigest()[:4], 16) % 1024
-        acc["TEXT"] = acc.get("TEXT", 0) + cached
-    return acc, cached
+def prompt_usage(req: dict[str, Any]) -> dict[str, int]:
+    """Prompt tokens per modality of a request whose cache (if any) is already put in: Google counts the
+    cached tokens inside ``promptTokenCount`` too."""
+    return count_request(req)
 
 
 def _usage(u: Usage, plan: Plan, candidates: int, image: int = 0, audio: int = 0) -> dict[str, Any]:
@@ -47,7 +43,7 @@ def _usage(u: Usage, plan: Plan, candidates: int, image: int = 0, audio: int = 0
     out["totalTokenCount"] = prompt + candidates + plan.thoughts + plan.tool_use
     out["promptTokensDetails"] = details(u.prompt)
     if u.cached:
-        out["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": u.cached}]
+        out["cacheTokensDetails"] = details(u.cache_details or {"TEXT": u.cached})
     if candidates:
         cand = [{"modality": "TEXT", "tokenCount": max(candidates - image - audio, 0)}] if candidates > audio else []
         if image:

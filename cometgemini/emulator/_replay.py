@@ -2,7 +2,10 @@
 
 ``*.response.json`` holding a GenerateContentResponse answers ``generateContent``; ``*.sse`` (verbatim bytes)
 and ``*.chunks.jsonl`` (one JSON per line, framed as SSE here) answer ``streamGenerateContent``; ``error_*``
-bodies answer either kind of request, with their ``error.code`` as HTTP status. Other files are ignored.
+bodies answer either kind of request, with their ``error.code`` as HTTP status. A recorded cache exchange
+(``cachedContents_*.response.json``) answers the cache routes and the ``generateContent`` calls that name a
+cache: the CachedContent (``"name"``) answers ``POST``/``GET``/``PATCH``, ``{}`` answers ``DELETE``, and its
+responses with candidates answer ``generateContent`` with ``cachedContent``. Other files are ignored.
 """
 
 from __future__ import annotations
@@ -41,13 +44,14 @@ class Replay:
     def __init__(self, directory: str) -> None:
         self.generate: list[Recorded] = []
         self.stream: list[Recorded] = []
-        self._next = {"generate": 0, "stream": 0}
+        self.caches: dict[str, list[Recorded]] = {"resource": [], "delete": [], "generate": []}
+        self._next = {"generate": 0, "stream": 0, "resource": 0, "delete": 0, "cache-generate": 0}
         root = Path(directory)
         if not root.is_dir():
             raise ValueError(f"replay directory {directory!r} does not exist")
         for path in sorted(root.iterdir()):
             self._load(path)
-        if not self.generate and not self.stream:
+        if not self.generate and not self.stream and not any(self.caches.values()):
             raise ValueError(f"replay directory {directory!r} holds no recorded responses")
 
     def _load(self, path: Path) -> None:
@@ -56,6 +60,14 @@ class Replay:
             self.stream.append(Recorded(name, 200, path.read_bytes(), True))
         elif name.endswith(".chunks.jsonl"):
             self.stream.append(Recorded(name, 200, _frame_chunks(path.read_text("utf-8")), True))
+        elif name.startswith("cachedContents_") and name.endswith(".response.json"):
+            raw = path.read_bytes()
+            data = json.loads(raw)
+            kind = ("resource" if isinstance(data, dict) and "name" in data else
+                    "generate" if isinstance(data, dict) and "candidates" in data else
+                    "delete" if data == {} else None)
+            if kind is not None:
+                self.caches[kind].append(Recorded(name, 200, raw, False))
         elif name.endswith(".response.json"):
             raw = path.read_bytes()
             data = json.loads(raw)
@@ -68,10 +80,15 @@ class Replay:
                 self.generate.append(Recorded(name, 200, raw, False))
 
     def next(self, stream: bool) -> Recorded | None:
-        kind = "stream" if stream else "generate"
-        queue = self.stream if stream else self.generate
+        return self._take("stream" if stream else "generate", self.stream if stream else self.generate)
+
+    def next_cache(self, kind: str) -> Recorded | None:
+        """The next recording of a cache exchange: ``resource``, ``delete`` or ``generate``."""
+        return self._take("cache-generate" if kind == "generate" else kind, self.caches[kind])
+
+    def _take(self, cursor: str, queue: list[Recorded]) -> Recorded | None:
         if not queue:
             return None
-        index = self._next[kind]
-        self._next[kind] = index + 1
+        index = self._next[cursor]
+        self._next[cursor] = index + 1
         return queue[index % len(queue)]

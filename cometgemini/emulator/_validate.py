@@ -19,7 +19,7 @@ from .._catalog import ModelInfo
 from ._errors import ApiError
 from ._sig import check_signature, step_ids
 
-__all__ = ["normalize", "validate_generate"]
+__all__ = ["normalize", "spec_for", "validate_generate"]
 
 # key -> (camelCase name, snake_case name, child) where child is None for a free-form value, else
 # (spec of the child model, whether the value is a list of them).
@@ -72,6 +72,11 @@ _CACHE: dict[type[BaseModel], Spec] = {}
 REQUEST_SPEC = _build(t.GenerateContentRequest, _CACHE)
 CONTENT_SPEC = _build(t.Content, _CACHE)
 EMBED_SPEC = _build(t.EmbedContentRequest, _CACHE)
+
+
+def spec_for(model: type[BaseModel]) -> Spec:
+    """The walk spec of another wire model (e.g. a resource's body)."""
+    return _build(model, _CACHE)
 
 
 def normalize(value: Any, spec: Spec, path: str = "") -> dict[str, Any]:

@@ -328,8 +328,10 @@ def test_count_tokens_matches_prompt_tokens(client: httpx.Client) -> None:
     usage = generate(client, "gemini-2.5-flash", {"contents": contents}).json()["usageMetadata"]
     assert counted["totalTokens"] == usage["promptTokenCount"]
     assert counted["promptTokensDetails"] == usage["promptTokensDetails"]
-    full = {"contents": contents, "systemInstruction": {"parts": [{"text": "Be terse."}]}, "tools": _TOOLS,
-            "cachedContent": "cachedContents/abc123"}
+    cache = client.post("/v1beta/cachedContents", json={
+        "model": "models/gemini-2.5-flash", "systemInstruction": {"parts": [{"text": "Be terse."}]},
+        "tools": _TOOLS, "contents": [user("The quick brown fox. " * 300)]}).json()
+    full = {"contents": contents, "cachedContent": cache["name"]}
     counted = client.post("/v1beta/models/gemini-2.5-flash:countTokens",
                           json={"generateContentRequest": {"model": "models/gemini-2.5-flash", **full}}).json()
     usage = generate(client, "gemini-2.5-flash", dict(full, contents=[*contents])).json()["usageMetadata"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -44,6 +45,10 @@ def test_recorded_request_is_accepted(fixtures: Path, client: httpx.Client, name
         assert response.status_code == 200, response.text
         assert response.json()["totalTokens"] > 0
         return
+    if name.startswith("cachedContents_"):
+        body = _routed_to_a_cache(fixtures, client, name, body)
+        if body is None:
+            return
     model = _model_for(fixtures, name)
     response = client.post(f"/v1beta/models/{model}:generateContent", json=body)
     assert response.status_code == 200, (model, response.text)
@@ -53,6 +58,21 @@ def test_recorded_request_is_accepted(fixtures: Path, client: httpx.Client, name
     streamed = client.post(f"/v1beta/models/{model}:streamGenerateContent?alt=sse", json=body)
     assert streamed.status_code == 200, streamed.text
     check_stream(sse_events(streamed.text))
+
+
+def _routed_to_a_cache(fixtures: Path, client: httpx.Client, name: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    """A recorded cache exchange goes where it went: the create request to ``POST cachedContents`` (answered in
+    the recorded shape; ``None`` returned), a request using the cache to generateContent, with the name of a
+    cache made here from the exchange's first request."""
+    first = json.loads((fixtures / re.sub(r"turn\d+", "turn1", name)).read_text())
+    created = client.post("/v1beta/cachedContents", json=first)
+    assert created.status_code == 200, created.text
+    recorded = json.loads((fixtures / re.sub(r"turn\d+", "turn1", name).replace("request", "response")).read_text())
+    assert set(created.json()) == set(recorded)
+    assert created.json()["name"].startswith("cachedContents/") and created.text.startswith('{\n  "')
+    if "cachedContent" not in body:
+        return None
+    return dict(body, cachedContent=created.json()["name"])
 
 
 def test_model_picked_from_fixture_names(fixtures: Path) -> None:
