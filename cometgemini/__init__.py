@@ -4,6 +4,7 @@ The core is framework-free: ``CometGeminiClient`` plus the wire types and the er
 ``langchain_cometgemini`` and ``llamaindex_cometgemini``.
 """
 
+from ._batches import BatchJob, BatchNotSucceededError, BatchResult, BatchState, BatchStats, batch_jsonl
 from ._catalog import ModelInfo, model_info
 from ._client import CometGeminiClient
 from ._embeddings import (
@@ -28,6 +29,14 @@ from ._exceptions import (
     RateLimitError,
     ResponseBlockedError,
 )
+from ._files import File, FileProcessingError, Status
+from ._resources import (
+    ResourceEndpointError,
+    ResourceMalformedResponseError,
+    ResourceNotFoundError,
+    ResourceNotSupportedError,
+    WaitTimeoutError,
+)
 from ._retry import RetryPolicy
 from ._streaming import StreamAccumulator
 
@@ -40,6 +49,11 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchJob",
+    "BatchNotSucceededError",
+    "BatchResult",
+    "BatchState",
+    "BatchStats",
     "CometGeminiClient",
     "CometGeminiError",
     "ContextOverflowError",
@@ -47,15 +61,24 @@ __all__ = [
     "EmbeddingsMalformedResponseError",
     "EmbeddingsNotFoundError",
     "EmbeddingsNotSupportedError",
+    "File",
+    "FileProcessingError",
     "InternalServerError",
     "MalformedResponseError",
     "ModelInfo",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResourceEndpointError",
+    "ResourceMalformedResponseError",
+    "ResourceNotFoundError",
+    "ResourceNotSupportedError",
     "ResponseBlockedError",
     "RetryPolicy",
+    "Status",
     "StreamAccumulator",
+    "WaitTimeoutError",
     "__version__",
+    "batch_jsonl",
     "model_info",
 ]
