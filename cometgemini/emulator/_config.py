@@ -31,3 +31,9 @@ class EmulatorConfig:
     """Longer answers are streamed with several words per event."""
     secret: str = "cometgemini-emulator"
     """Key of the digest inside issued thought signatures."""
+    file_processing_seconds: float = 1.0
+    """An uploaded video or audio file stays ``PROCESSING`` this long, then is ``ACTIVE`` (other files at once)."""
+    batch_pending_seconds: float = 0.5
+    """A batch stays ``BATCH_STATE_PENDING`` this long after it is created..."""
+    batch_running_seconds: float = 1.0
+    """...then ``BATCH_STATE_RUNNING`` this long, then ``BATCH_STATE_SUCCEEDED`` with its results."""
