@@ -52,6 +52,7 @@ __all__ = [
     "Status",
     "file_uri",
     "guess_mime_type",
+    "is_file_reference",
 ]
 
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
@@ -124,6 +125,12 @@ def file_uri(name_or_uri: str) -> str:
     if value.startswith("files/") and "/" not in value[len("files/"):]:
         return GOOGLE_FILES_PREFIX + value
     return value
+
+
+def is_file_reference(uri: str) -> bool:
+    """Whether ``uri`` names a file of the Files API (``files/abc``, or ``https://host/v1beta/files/abc``)."""
+    head, sep, rest = uri.strip().partition("files/")
+    return bool(sep and rest and "/" not in rest and (not head or head.endswith(("/v1beta/", "/v1/"))))
 
 
 @dataclass

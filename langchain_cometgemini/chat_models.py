@@ -26,11 +26,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model
 from cometgemini._catalog import ModelInfo, model_info
 from cometgemini._client import CometGeminiClient, client_for
 from cometgemini._config import config_for
+from cometgemini._offload import DEFAULT_UPLOAD_THRESHOLD, FileMode, Offloader, check_file_mode
 from cometgemini._schema import json_schema_of, to_json_schema
 from cometgemini._signatures import precompute_signatures
 from cometgemini._types import GenerateContentRequest, GenerationConfig, ThinkingConfig
 
-from . import _blocks
+from . import _batch, _blocks
 from ._errors import lc_errors
 from ._messages import PROVIDER, StreamConverter, chat_result, to_contents
 from ._serializable import KeyedSerializable
@@ -192,12 +193,19 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other ``generationConfig`` fields (or top-level request fields such as ``serviceTier``)."""
     allow_insecure_http: bool = False
+    file_mode: FileMode = "inline"
+    """Local media in messages: ``"inline"`` (sent in the request), ``"hybrid"`` (media larger than
+    ``file_upload_threshold`` go through the Files API first) or ``"fileapi"`` (all media do). Uploads show a
+    progress bar (tqdm, if installed) and are reused while the file lives."""
+    file_upload_threshold: int = DEFAULT_UPLOAD_THRESHOLD
+    """Bytes above which ``file_mode="hybrid"`` uploads a media part (Google's inline limit is ~20 MB)."""
     http_client: Any = Field(default=None, exclude=True)
     """Your own ``httpx.Client`` (proxies, ``MockTransport``). Not serialized."""
     http_async_client: Any = Field(default=None, exclude=True)
     """Your own ``httpx.AsyncClient``. Not serialized."""
 
     _client: CometGeminiClient | None = PrivateAttr(default=None)
+    _offloader: Offloader = PrivateAttr(default_factory=Offloader)
 
     # ------------------------------------------------------------------ construction and serialization
 
@@ -214,6 +222,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         # Checked here, not in a pydantic validator: pydantic's ValidationError would print the whole input,
         # the start of the api_key included. A plain ValueError names only the mistake.
         config_for(self)
+        check_file_mode(self.file_mode, self.file_upload_threshold)
         _thinking(model_info(self.model), self.thinking_level, self.thinking_budget, self.include_thoughts)
 
     @classmethod
@@ -324,11 +333,27 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         )
         return model, request
 
+    def _files(self, request: GenerateContentRequest) -> GenerateContentRequest:
+        """``request`` with the media ``file_mode`` picks uploaded (nothing happens in the default mode)."""
+        if self.file_mode != "inline":
+            with lc_errors():
+                self._offloader.offload(self.client.files, request.contents, self.file_mode,
+                                        self.file_upload_threshold)
+        return request
+
+    async def _afiles(self, request: GenerateContentRequest) -> GenerateContentRequest:
+        if self.file_mode != "inline":
+            with lc_errors():
+                await self._offloader.aoffload(self.client.files, request.contents, self.file_mode,
+                                               self.file_upload_threshold)
+        return request
+
     # ------------------------------------------------------------------ the four entry points
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         model, request = self._prepare(messages, stop, kwargs)
+        request = self._files(request)
         with lc_errors():
             response = self.client.generate(model, request)
         return chat_result(response, model)
@@ -336,6 +361,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                          run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         model, request = self._prepare(messages, stop, kwargs)
+        request = await self._afiles(request)
         with lc_errors():
             response = await self.client.agenerate(model, request)
         return chat_result(response, model)
@@ -343,6 +369,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         model, request = self._prepare(messages, stop, kwargs)
+        request = self._files(request)
         converter = StreamConverter(model)
         with lc_errors():
             for event in self.client.stream(model, request):
@@ -352,10 +379,52 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
                        run_manager: AsyncCallbackManagerForLLMRun | None = None,
                        **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         model, request = self._prepare(messages, stop, kwargs)
+        request = await self._afiles(request)
         converter = StreamConverter(model)
         with lc_errors():
             async for event in self.client.astream(model, request):
                 yield converter.convert(event)
+
+    # ------------------------------------------------------------------ Batch mode
+
+    def submit_batch(self, inputs: Sequence[LanguageModelInput] | Mapping[str, LanguageModelInput], *,
+                     display_name: str | None = None, stop: list[str] | None = None, **kwargs: Any) -> str:
+        """Send ``inputs`` (each what ``invoke`` takes; a ``{key: input}`` mapping keeps your keys) as one
+        Gemini batch job, half the price of live calls, answered within 24 hours. ``kwargs`` are per-call
+        settings for every input (``temperature=0``, ``tools=...``). Returns the job's name
+        (``batches/...``) for ``collect_batch``. ``batch`` / ``abatch`` stay live calls."""
+        model, requests, keys = _batch.batch_requests(self, inputs, stop, kwargs)
+        requests = [self._files(r) for r in requests]
+        with lc_errors():
+            return self.client.batches.create(model, _batch.as_batch(requests, keys), display_name=display_name).name
+
+    async def asubmit_batch(self, inputs: Sequence[LanguageModelInput] | Mapping[str, LanguageModelInput], *,
+                            display_name: str | None = None, stop: list[str] | None = None, **kwargs: Any) -> str:
+        model, requests, keys = _batch.batch_requests(self, inputs, stop, kwargs)
+        requests = [await self._afiles(r) for r in requests]
+        with lc_errors():
+            job = await self.client.batches.acreate(model, _batch.as_batch(requests, keys), display_name=display_name)
+        return job.name
+
+    def collect_batch(self, name: str, *, wait: bool = True, poll_interval: float = 10.0,
+                      timeout: float | None = None, return_exceptions: bool = False) -> list[Any]:
+        """The ``AIMessage`` of each input of batch ``name``, in input order, converted exactly as ``invoke``
+        converts an answer. ``wait`` polls until the job ends (``timeout`` seconds at most); a failed request
+        raises its error, or stands in its place with ``return_exceptions=True``."""
+        with lc_errors():
+            batches = self.client.batches
+            job = batches.wait(name, poll_interval=poll_interval, timeout=timeout) if wait else batches.get(name)
+            results = batches.results(job.name)
+        return _batch.collected(job, results, return_exceptions)
+
+    async def acollect_batch(self, name: str, *, wait: bool = True, poll_interval: float = 10.0,
+                             timeout: float | None = None, return_exceptions: bool = False) -> list[Any]:
+        with lc_errors():
+            batches = self.client.batches
+            job = await (batches.await_(name, poll_interval=poll_interval, timeout=timeout) if wait
+                         else batches.aget(name))
+            results = await batches.aresults(job.name)
+        return _batch.collected(job, results, return_exceptions)
 
     # ------------------------------------------------------------------ tools, structured output, tokens
 

@@ -30,6 +30,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .._files import is_file_reference
 from ._errors import ApiError, pretty
 
 __all__ = ["GRANULARITY", "JSON_TYPE", "FileStore", "StoredFile", "file_id_of", "json_response", "page_of", "rfc3339"]
@@ -67,12 +68,7 @@ def page_of(items: list[dict[str, Any]], key: str, request: Request, default_siz
 
 def file_id_of(uri: str) -> str | None:
     """The id of a Files API reference (``files/abc``, or any host's ``.../v1beta/files/abc``), else None."""
-    head, sep, rest = uri.partition("files/")
-    if not sep or "/" in rest or not rest:
-        return None
-    if head == "" or head.endswith(("/v1beta/", "/v1/")):
-        return rest
-    return None
+    return uri.strip().rpartition("files/")[2] if is_file_reference(uri) else None
 
 
 @dataclass
