@@ -81,7 +81,8 @@ def test_a_video_processes_before_it_can_be_used(slow: EmulatorServer) -> None:
     assert (video.state, image.state) == ("PROCESSING", "ACTIVE")
     with pytest.raises(BadRequestError, match="not in an ACTIVE state"):
         client.generate(MODEL, _user("Describe it", {"fileData": {"fileUri": video.uri}}))
-    assert "[received image/png]" in client.generate(MODEL, _user("And this?", {"fileData": {"fileUri": image.uri}})).text
+    answer = client.generate(MODEL, _user("And this?", {"fileData": {"fileUri": image.uri}}))
+    assert "[received image/png]" in answer.text
 
 
 def test_the_upload_protocol_checks_offsets_granularity_and_size(quick: EmulatorServer) -> None:

@@ -174,7 +174,7 @@ def test_results_of_a_batch_that_did_not_succeed_say_why() -> None:
     failed["error"] = {"code": 3, "message": "the input file is not JSONL"}
     _, handler = _recording([failed])
     sync, _ = _clients(handler)
-    with pytest.raises(BatchNotSucceededError, match="BATCH_STATE_FAILED: the input file is not JSONL"):
+    with pytest.raises(BatchNotSucceededError, match=r"BATCH_STATE_FAILED: the input file is not JSONL"):
         sync.batches.results("b1")
     _, handler = _recording([_operation("BATCH_STATE_RUNNING")])
     sync, _ = _clients(handler)
@@ -214,7 +214,7 @@ def test_a_gateway_without_batch_mode_says_so() -> None:
     body = {"error": {"message": "Invalid URL (POST /v1beta/models/gemini-2.5-flash:batchGenerateContent)",
                       "type": "comet_api_error", "code": ""}}
     sync, _ = _clients(lambda request: httpx.Response(404, json=body))
-    with pytest.raises(ResourceNotFoundError, match="batches is not served at https://gw.example"):
+    with pytest.raises(ResourceNotFoundError, match=r"batches is not served at https://gw\.example"):
         sync.batches.create("gemini-2.5-flash", [REQUEST])
-    with pytest.raises(ResourceNotFoundError, match="base_url='https://generativelanguage.googleapis.com'"):
+    with pytest.raises(ResourceNotFoundError, match=r"base_url='https://generativelanguage\.googleapis\.com'"):
         sync.batches.get("b1")

@@ -179,7 +179,8 @@ def test_metadata_list_delete_and_download() -> None:
             page = {None: {"files": [{"name": "files/a", "sizeBytes": "12"}], "nextPageToken": "p2"},
                     "p2": {"files": [{"name": "files/b", "state": "ACTIVE"}]}}[token]
             return httpx.Response(200, json=page)
-        return httpx.Response(200, json={"name": "files/a", "state": "ACTIVE", "expirationTime": "2026-01-02T00:00:00Z"})
+        return httpx.Response(200, json={"name": "files/a", "state": "ACTIVE",
+                                         "expirationTime": "2026-01-02T00:00:00Z"})
 
     sync, _ = _clients(handler)
     assert sync.files.get("a").expiration_time == "2026-01-02T00:00:00Z"
@@ -212,6 +213,6 @@ async def test_wait_active_polls_until_active_and_says_why_not() -> None:
 
 def test_a_gateway_without_the_files_api_says_so() -> None:
     sync, _ = _clients(lambda request: httpx.Response(404, text="<html>Not Found</html>"))
-    with pytest.raises(ResourceNotFoundError, match="files is not served at https://gw.example") as raised:
+    with pytest.raises(ResourceNotFoundError, match=r"files is not served at https://gw\.example") as raised:
         sync.files.upload(b"x", mime_type="text/plain")
     assert "generativelanguage.googleapis.com" in str(raised.value)
