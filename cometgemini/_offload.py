@@ -23,10 +23,12 @@ import base64
 import binascii
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Literal
+from importlib.util import find_spec
+from typing import Any, Literal
 
 from ._files import DEFAULT_CHUNK_SIZE, Files, Progress, _source
 from ._resources import Flow
@@ -51,10 +53,10 @@ def check_file_mode(mode: str, threshold: int) -> None:
 
 
 def progress_bar(label: str, total: int) -> tuple[Progress, Callable[[], None]]:
-    """``(progress, close)`` for one upload: a tqdm bar if tqdm is installed, else INFO log lines."""
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
+    """``(progress, close)`` for one upload: a tqdm bar if tqdm is installed (a notebook widget where
+    ipywidgets is, else text on stderr) unless ``TQDM_DISABLE=1``, else INFO log lines."""
+    bar = _tqdm(label, total)
+    if bar is None:
         marks = [total * q // 4 for q in (1, 2, 3, 4)]
 
         def log(sent: int, size: int) -> None:
@@ -63,12 +65,23 @@ def progress_bar(label: str, total: int) -> tuple[Progress, Callable[[], None]]:
                 logger.info("uploading %s: %d of %d bytes", label, sent, size)
 
         return log, lambda: None
-    bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=f"uploading {label}", leave=False)
 
     def update(sent: int, size: int) -> None:
         bar.update(sent - bar.n)
 
     return update, bar.close
+
+
+def _tqdm(label: str, total: int) -> Any:
+    """A tqdm bar, or None without tqdm. The notebook widget only where ipywidgets is installed: elsewhere
+    ``tqdm.auto`` would warn on every first upload and draw the console bar anyway."""
+    if find_spec("tqdm") is None or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes"):
+        return None  # tqdm reads TQDM_DISABLE once, at its import; this honours it set later too
+    if find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=f"uploading {label}", leave=False)
 
 
 def _expiry(text: str | None) -> float:
@@ -122,7 +135,8 @@ class Offloader:
             if known is None or known[1] < time.monotonic():
                 update, close = self.progress(f"{mime} ({len(data)} bytes)", len(data))
                 try:
-                    file = yield from files._upload(_source(data, mime, None), DEFAULT_CHUNK_SIZE, update)
+                    source = _source(data, mime, f"cometgemini-{digest[:12]}")  # findable in files.list()
+                    file = yield from files._upload(source, DEFAULT_CHUNK_SIZE, update)
                 finally:
                     close()
                 if file.state != "ACTIVE":
