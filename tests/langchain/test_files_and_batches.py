@@ -88,11 +88,21 @@ async def test_file_mode_hybrid_uploads_only_what_is_over_the_threshold(emu: Emu
 
 def test_without_tqdm_an_upload_logs_its_progress(emu: EmulatorServer, monkeypatch: pytest.MonkeyPatch,
                                                  caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # as if tqdm were not installed
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # as if tqdm were not installed
     with caplog.at_level(logging.INFO, logger="cometgemini"):
         _llm(emu, file_mode="fileapi").invoke([_image(PNG + b"log me")])
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("uploading image/png")]
     assert len(lines) == 4 and lines[-1].endswith(f"{len(PNG) + 6} of {len(PNG) + 6} bytes")
+
+
+def test_with_tqdm_an_upload_draws_a_bar_unless_disabled(emu: EmulatorServer, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    _llm(emu, file_mode="fileapi").invoke([_image(PNG + b"bar")])
+    assert "uploading image/png" in capsys.readouterr().err
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    _llm(emu, file_mode="fileapi").invoke([_image(PNG + b"no bar")])
+    assert "uploading" not in capsys.readouterr().err
 
 
 def test_a_bad_file_mode_is_refused_when_the_model_is_built() -> None:
