@@ -197,7 +197,7 @@ def _chunk_size(value: int) -> int:
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return url.scheme, url.host, url.port
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
 
 
 def _upload_url(answer: Answer, base_url: str) -> httpx.URL:

@@ -58,7 +58,11 @@ def resource_routes(emulator: Emulator) -> list[Route]:
         upload_id = request.query_params.get("upload_id")
         if upload_id:
             return files.chunk(request, upload_id, body)
-        return files.start(request, json.loads(body) if body.strip() else {})
+        try:
+            start = json.loads(body) if body.strip() else {}
+        except ValueError:
+            raise ApiError(400, "Invalid JSON payload received. Unexpected token.") from None
+        return files.start(request, start if isinstance(start, dict) else {})
 
     async def upload_route(request: Request) -> Response:
         # chunks need no key (the upload id is the capability, as at Google); the start does

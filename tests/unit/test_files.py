@@ -155,6 +155,12 @@ def test_bad_sources_fail_before_anything_is_sent(source: Any, options: dict[str
     assert server.requests == []
 
 
+def test_an_upload_url_naming_the_default_port_is_the_same_origin() -> None:
+    server = FakeFiles(upload_host=BASE + ":443")
+    sync, _ = _clients(server)
+    assert sync.files.upload(b"data", mime_type="text/plain").name == "files/f0"
+
+
 def test_an_upload_url_on_another_host_is_refused_before_the_key_goes_there() -> None:
     server = FakeFiles(upload_host="https://elsewhere.example")
     sync, _ = _clients(server)
