@@ -51,62 +51,69 @@ def _guarded(emulator: Emulator, handler: Handler, *, auth: bool = True, raw: bo
     return route
 
 
-def resource_routes(emulator: Emulator) -> list[Route]:
-    files, batches = emulator.files, emulator.batches
+class _Handlers:
+    """The handlers, each given the parsed body by ``_guarded``."""
 
-    async def upload(request: Request, body: Any) -> Response:
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.files = emulator.files
+        self.batches = emulator.batches
+
+    async def upload_route(self, request: Request) -> Response:
+        # chunks need no key (the upload id is the capability, as at Google); the start does
+        chunk = bool(request.query_params.get("upload_id"))
+        return await _guarded(self.emulator, self.upload, auth=not chunk, raw=True)(request)
+
+    async def upload(self, request: Request, body: Any) -> Response:
         upload_id = request.query_params.get("upload_id")
         if upload_id:
-            return files.chunk(request, upload_id, body)
+            return self.files.chunk(request, upload_id, body)
         try:
             start = json.loads(body) if body.strip() else {}
         except ValueError:
             raise ApiError(400, "Invalid JSON payload received. Unexpected token.") from None
-        return files.start(request, start if isinstance(start, dict) else {})
+        return self.files.start(request, start if isinstance(start, dict) else {})
 
-    async def upload_route(request: Request) -> Response:
-        # chunks need no key (the upload id is the capability, as at Google); the start does
-        chunk = bool(request.query_params.get("upload_id"))
-        return await _guarded(emulator, upload, auth=not chunk, raw=True)(request)
+    async def file_list(self, request: Request, body: Any) -> Response:
+        return json_response(self.files.listing(request))
 
-    async def file_list(request: Request, body: Any) -> Response:
-        return json_response(files.listing(request))
-
-    async def file_one(request: Request, body: Any) -> Response:
-        file_id = request.path_params["rest"]
-        stored = files.get(file_id)
+    async def file_one(self, request: Request, body: Any) -> Response:
+        stored = self.files.get(request.path_params["rest"])
         if request.method == "DELETE":
-            del files.files[stored.id]
+            del self.files.files[stored.id]
             return json_response({})
         return json_response(stored.resource())
 
-    async def download(request: Request, body: Any) -> Response:
+    async def download(self, request: Request, body: Any) -> Response:
         file_id, _, verb = request.path_params["rest"].partition(":")
         if verb != "download" or request.query_params.get("alt") != "media":
             raise ApiError(400, "Download a file with GET /download/v1beta/files/{id}:download?alt=media.")
-        stored = files.get(file_id)
+        stored = self.files.get(file_id)
         return Response(stored.data, 200, media_type=stored.mime_type)
 
-    async def batch_list(request: Request, body: Any) -> Response:
-        return json_response(batches.listing(request))
+    async def batch_list(self, request: Request, body: Any) -> Response:
+        return json_response(self.batches.listing(request))
 
-    async def batch_one(request: Request, body: Any) -> Response:
+    async def batch_one(self, request: Request, body: Any) -> Response:
         job_id, _, verb = request.path_params["rest"].partition(":")
         if request.method == "POST" and verb == "cancel":
-            batches.cancel(job_id)
+            self.batches.cancel(job_id)
             return json_response({})
         if request.method == "DELETE" and not verb:
-            batches.delete(job_id)
+            self.batches.delete(job_id)
             return json_response({})
         if request.method == "GET" and not verb:
-            return json_response(batches.operation(batches.get(job_id), str(request.base_url)))
+            return json_response(self.batches.operation(self.batches.get(job_id), str(request.base_url)))
         raise ApiError(404, f"Method not found: {request.method} batches/{request.path_params['rest']}", "NOT_FOUND")
 
+
+def resource_routes(emulator: Emulator) -> list[Route]:
+    h = _Handlers(emulator)
     return [
-        Route("/upload/{version}/files", upload_route, methods=["POST"]),
-        Route("/download/{version}/files/{rest:path}", _guarded(emulator, download), methods=["GET"]),
-        Route("/{version}/files", _guarded(emulator, file_list), methods=["GET"]),
-        Route("/{version}/files/{rest:path}", _guarded(emulator, file_one), methods=["GET", "DELETE"]),
-        Route("/{version}/batches", _guarded(emulator, batch_list), methods=["GET"]),
-        Route("/{version}/batches/{rest:path}", _guarded(emulator, batch_one), methods=["GET", "POST", "DELETE"]),
+        Route("/upload/{version}/files", h.upload_route, methods=["POST"]),
+        Route("/download/{version}/files/{rest:path}", _guarded(emulator, h.download), methods=["GET"]),
+        Route("/{version}/files", _guarded(emulator, h.file_list), methods=["GET"]),
+        Route("/{version}/files/{rest:path}", _guarded(emulator, h.file_one), methods=["GET", "DELETE"]),
+        Route("/{version}/batches", _guarded(emulator, h.batch_list), methods=["GET"]),
+        Route("/{version}/batches/{rest:path}", _guarded(emulator, h.batch_one), methods=["GET", "POST", "DELETE"]),
     ]
