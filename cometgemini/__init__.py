@@ -4,6 +4,7 @@ The core is framework-free: ``CometGeminiClient`` plus the wire types and the er
 ``langchain_cometgemini`` and ``llamaindex_cometgemini``.
 """
 
+from ._batches import BatchJob, BatchNotSucceededError, BatchResult, BatchState, BatchStats, batch_jsonl
 from ._caches import CachedContent, CachedContentUsageMetadata
 from ._catalog import ModelInfo, model_info
 from ._client import CometGeminiClient
@@ -29,11 +30,13 @@ from ._exceptions import (
     RateLimitError,
     ResponseBlockedError,
 )
+from ._files import File, FileProcessingError, Status
 from ._resources import (
     ResourceEndpointError,
     ResourceMalformedResponseError,
     ResourceNotFoundError,
     ResourceNotSupportedError,
+    WaitTimeoutError,
 )
 from ._retry import RetryPolicy
 from ._streaming import StreamAccumulator
@@ -47,6 +50,11 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchJob",
+    "BatchNotSucceededError",
+    "BatchResult",
+    "BatchState",
+    "BatchStats",
     "CachedContent",
     "CachedContentUsageMetadata",
     "CometGeminiClient",
@@ -56,6 +64,8 @@ __all__ = [
     "EmbeddingsMalformedResponseError",
     "EmbeddingsNotFoundError",
     "EmbeddingsNotSupportedError",
+    "File",
+    "FileProcessingError",
     "InternalServerError",
     "MalformedResponseError",
     "ModelInfo",
@@ -68,7 +78,10 @@ __all__ = [
     "ResourceNotSupportedError",
     "ResponseBlockedError",
     "RetryPolicy",
+    "Status",
     "StreamAccumulator",
+    "WaitTimeoutError",
     "__version__",
+    "batch_jsonl",
     "model_info",
 ]

@@ -28,6 +28,7 @@ import httpx
 from pydantic import SecretStr
 
 from ._aiohttp import AiohttpPool, aiohttp_available
+from ._batches import Batches
 from ._cache_fit import fit_to_cache
 from ._catalog import normalize_model
 from ._config import ClientConfig, ConnectionSettings, resolve_config
@@ -41,6 +42,7 @@ from ._exceptions import (
     ResponseBlockedError,
     error_from_response,
 )
+from ._files import Files
 from ._http import Answer, Call, parse_answer
 from ._resources import Flow, adrive, drive
 from ._retry import RetryPolicy, retry_after_from_headers
@@ -330,6 +332,16 @@ class CometGeminiClient:
 
     def __repr__(self) -> str:
         return f"CometGeminiClient(base_url={self._config.base_url!r}, auth={self._config.auth!r})"
+
+    @property
+    def files(self) -> Files:
+        """The Files API: upload (resumable, chunked), get, list, delete, download, wait_active."""
+        return Files(self)
+
+    @property
+    def batches(self) -> Batches:
+        """Batch mode: create, get, list, cancel, delete, wait, results."""
+        return Batches(self)
 
     # pickling: settings travel, connections and locks do not (process pools, Ray workers)
     def __getstate__(self) -> dict[str, Any]:

@@ -26,6 +26,10 @@ and that still is the core class it replaces (``except NotFoundError`` keeps wor
 
 A Google 404 (``{"error": {"status": "NOT_FOUND", ...}}``, "the cache you named does not exist") stays a
 plain ``NotFoundError``.
+
+**Waiting.** :func:`poll` is the flow of "get it again until it is done": a file until it is ACTIVE, a batch
+until it ends. The wait between two looks grows by half each time up to a ceiling, and a deadline ends it with
+a :class:`WaitTimeoutError` (also a ``TimeoutError``) that names what was awaited and its last state.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ __all__ = [
     "ResourceNotFoundError",
     "ResourceNotSupportedError",
     "Sleep",
+    "WaitTimeoutError",
     "adrive",
     "drive",
     "duration",
@@ -65,6 +70,7 @@ __all__ = [
     "is_html",
     "pages",
     "parse_answer",
+    "poll",
     "resource_name",
     "unserved_error",
 ]
@@ -209,6 +215,35 @@ def pages(first: Call, next_call: Callable[[str], Call], key: str, model: type[M
         if not token:
             return items
         call = next_call(token)
+
+
+class WaitTimeoutError(CometGeminiError, TimeoutError):
+    """A wait for a resource (a file to become ACTIVE, a batch to end) ran out of time; the resource is as it
+    was: wait again, or cancel it."""
+
+    def __init__(self, message: str, last: Any = None) -> None:
+        super().__init__(message)
+        self.last = last
+        """The resource as last seen."""
+
+
+def poll(fetch: Callable[[], Flow[T]], done: Callable[[T], bool], describe: Callable[[T], str], *,
+         interval: float, max_interval: float, timeout: float | None) -> Flow[T]:
+    """``fetch()`` again until ``done``; waits start at ``interval`` and grow by half up to ``max_interval``.
+    Past ``timeout`` seconds: :class:`WaitTimeoutError`, whose message ends with ``describe(last)``."""
+    if interval < 0 or max_interval < 0 or (timeout is not None and timeout < 0):
+        raise ValueError("poll intervals and timeout must be >= 0 seconds")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    wait = interval
+    while True:
+        item = yield from fetch()
+        if done(item):
+            return item
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise WaitTimeoutError(f"still not done after {timeout:g} s: {describe(item)}", item)
+        yield Sleep(wait if left is None else min(wait, left))
+        wait = min(wait * 1.5, max(max_interval, interval))
 
 
 # ------------------------------------------------------------------------------------------- not served here

@@ -46,6 +46,7 @@ from langchain_core.messages.ai import UsageMetadata as LCUsage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from cometgemini._audio import playable_audio
+from cometgemini._files import file_uri, is_file_reference
 from cometgemini._streaming import is_final_chunk, only_text
 from cometgemini._types import (
     Blob,
@@ -114,6 +115,8 @@ def _url_part(url: str, mime: str | None, kind: str = "image") -> Part:
     if match:
         data = match.group("data")
         return Part(inline_data=Blob(mime_type=mime or match.group("mime") or _mime_for(kind, data) or "", data=data))
+    if is_file_reference(url):  # a Files API name or URI: Gemini knows the file's type
+        return Part(file_data=FileData(file_uri=file_uri(url), mime_type=mime))
     return Part(file_data=FileData(file_uri=url, mime_type=mime or _mime_for(kind, None, url)))
 
 
@@ -142,8 +145,8 @@ def _media_part(block: Mapping[str, Any]) -> Part:
     if url:
         return _url_part(str(url), mime, kind)
     file_id = block.get("file_id") or (block.get("id") if block.get("source_type") == "id" else None)
-    if file_id:
-        return Part(file_data=FileData(file_uri=str(file_id), mime_type=mime))
+    if file_id:  # a Files API name (files/abc) or URI
+        return Part(file_data=FileData(file_uri=file_uri(str(file_id)), mime_type=mime))
     raise ValueError(f"a {kind!r} content block needs 'base64', 'url' or 'file_id': {sorted(block)}")
 
 
@@ -160,7 +163,7 @@ def _block_part(block: Mapping[str, Any]) -> Part | None:
         return _media_part(block)
     if kind == "media":  # langchain-google-genai's own block
         if block.get("file_uri"):
-            return Part(file_data=FileData(file_uri=str(block["file_uri"]), mime_type=block.get("mime_type")))
+            return Part(file_data=FileData(file_uri=file_uri(str(block["file_uri"])), mime_type=block.get("mime_type")))
         data = _b64(block.get("data", ""))
         mime = block.get("mime_type") or _mime_for("media", data)
         if not mime:

@@ -26,6 +26,7 @@ from cometgemini._catalog import ModelInfo, model_info
 from cometgemini._client import CometGeminiClient, client_for
 from cometgemini._config import config_for
 from cometgemini._continuation import DEFAULT_MAX_CONTINUATIONS, check_limit
+from cometgemini._offload import DEFAULT_UPLOAD_THRESHOLD, FileMode, Offloader, check_file_mode
 from cometgemini._schema import json_schema_of, to_json_schema
 from cometgemini._settings import (
     SETTINGS,
@@ -39,7 +40,7 @@ from cometgemini._signatures import precompute_signatures
 from cometgemini._tool_combination import apply_tool_combination, forced_mode, merge_tool_configs, parse_tool_config
 from cometgemini._types import GenerateContentRequest, GenerationConfig, ThinkingConfig, ToolConfig, to_wire
 
-from . import _blocks
+from . import _batch, _blocks
 from ._errors import lc_errors
 from ._messages import PROVIDER, StreamConverter, chat_result, expects_blocks, to_contents
 from ._serializable import KeyedSerializable
@@ -206,12 +207,19 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     """The escape hatch: fields of the API this class has no setting for, sent as given (unchecked) inside
     ``generationConfig``, or at the top of the request for request-level keys (``store``, ``toolConfig``...)."""
     allow_insecure_http: bool = False
+    file_mode: FileMode = "inline"
+    """Local media in messages: ``"inline"`` (sent in the request), ``"hybrid"`` (media larger than
+    ``file_upload_threshold`` go through the Files API first) or ``"fileapi"`` (all media do). Uploads show a
+    progress bar (tqdm, if installed) and are reused while the file lives."""
+    file_upload_threshold: int = DEFAULT_UPLOAD_THRESHOLD
+    """Bytes above which ``file_mode="hybrid"`` uploads a media part (Google's inline limit is ~20 MB)."""
     http_client: Any = Field(default=None, exclude=True)
     """Your own ``httpx.Client`` (proxies, ``MockTransport``). Not serialized."""
     http_async_client: Any = Field(default=None, exclude=True)
     """Your own ``httpx.AsyncClient``. Not serialized."""
 
     _client: CometGeminiClient | None = PrivateAttr(default=None)
+    _offloader: Offloader = PrivateAttr(default_factory=Offloader)
 
     # ------------------------------------------------------------------ construction and serialization
 
@@ -230,6 +238,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         super().__init__(**kwargs)
         config_for(self)
         check_limit(self.max_continuations)
+        check_file_mode(self.file_mode, self.file_upload_threshold)
         _thinking(model_info(self.model), self.thinking_level, self.thinking_budget, self.include_thoughts)
         if self.streaming and (self.n or 1) > 1:
             raise ValueError(f"streaming=True gives one answer, n={self.n} asks for {self.n}: drop one of them")
@@ -340,11 +349,27 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
                              "(one generation per answer), or stream with n=1")
         return model, request
 
+    def _files(self, request: GenerateContentRequest) -> GenerateContentRequest:
+        """``request`` with the media ``file_mode`` picks uploaded (nothing happens in the default mode)."""
+        if self.file_mode != "inline":
+            with lc_errors():
+                self._offloader.offload(self.client.files, request.contents, self.file_mode,
+                                        self.file_upload_threshold)
+        return request
+
+    async def _afiles(self, request: GenerateContentRequest) -> GenerateContentRequest:
+        if self.file_mode != "inline":
+            with lc_errors():
+                await self._offloader.aoffload(self.client.files, request.contents, self.file_mode,
+                                               self.file_upload_threshold)
+        return request
+
     # ------------------------------------------------------------------ the four entry points
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         model, request = self._prepare(messages, stop, kwargs)
+        request = self._files(request)
         with lc_errors():
             response = self.client.generate(model, request, max_continuations=self.max_continuations)
         return chat_result(response, model, expects_blocks(request))
@@ -352,6 +377,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                          run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         model, request = self._prepare(messages, stop, kwargs)
+        request = await self._afiles(request)
         with lc_errors():
             response = await self.client.agenerate(model, request, max_continuations=self.max_continuations)
         return chat_result(response, model, expects_blocks(request))
@@ -359,6 +385,7 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         model, request = self._stream_request(messages, stop, kwargs)
+        request = self._files(request)
         converter = StreamConverter(model, expects_blocks(request))
         with lc_errors():
             for event in self.client.stream(model, request, max_continuations=self.max_continuations):
@@ -368,10 +395,52 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
                        run_manager: AsyncCallbackManagerForLLMRun | None = None,
                        **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         model, request = self._stream_request(messages, stop, kwargs)
+        request = await self._afiles(request)
         converter = StreamConverter(model, expects_blocks(request))
         with lc_errors():
             async for event in self.client.astream(model, request, max_continuations=self.max_continuations):
                 yield converter.convert(event)
+
+    # ------------------------------------------------------------------ Batch mode
+
+    def submit_batch(self, inputs: Sequence[LanguageModelInput] | Mapping[str, LanguageModelInput], *,
+                     display_name: str | None = None, stop: list[str] | None = None, **kwargs: Any) -> str:
+        """Send ``inputs`` (each what ``invoke`` takes; a ``{key: input}`` mapping keeps your keys) as one
+        Gemini batch job, half the price of live calls, answered within 24 hours. ``kwargs`` are per-call
+        settings for every input (``temperature=0``, ``tools=...``). Returns the job's name
+        (``batches/...``) for ``collect_batch``. ``batch`` / ``abatch`` stay live calls."""
+        model, requests, keys = _batch.batch_requests(self, inputs, stop, kwargs)
+        requests = [self._files(r) for r in requests]
+        with lc_errors():
+            return self.client.batches.create(model, _batch.as_batch(requests, keys), display_name=display_name).name
+
+    async def asubmit_batch(self, inputs: Sequence[LanguageModelInput] | Mapping[str, LanguageModelInput], *,
+                            display_name: str | None = None, stop: list[str] | None = None, **kwargs: Any) -> str:
+        model, requests, keys = _batch.batch_requests(self, inputs, stop, kwargs)
+        requests = [await self._afiles(r) for r in requests]
+        with lc_errors():
+            job = await self.client.batches.acreate(model, _batch.as_batch(requests, keys), display_name=display_name)
+        return job.name
+
+    def collect_batch(self, name: str, *, wait: bool = True, poll_interval: float = 10.0,
+                      timeout: float | None = None, return_exceptions: bool = False) -> list[Any]:
+        """The ``AIMessage`` of each input of batch ``name``, in input order, converted exactly as ``invoke``
+        converts an answer. ``wait`` polls until the job ends (``timeout`` seconds at most); a failed request
+        raises its error, or stands in its place with ``return_exceptions=True``."""
+        with lc_errors():
+            batches = self.client.batches
+            job = batches.wait(name, poll_interval=poll_interval, timeout=timeout) if wait else batches.get(name)
+            results = batches.results(job.name)
+        return _batch.collected(job, results, return_exceptions)
+
+    async def acollect_batch(self, name: str, *, wait: bool = True, poll_interval: float = 10.0,
+                             timeout: float | None = None, return_exceptions: bool = False) -> list[Any]:
+        with lc_errors():
+            batches = self.client.batches
+            job = await (batches.await_(name, poll_interval=poll_interval, timeout=timeout) if wait
+                         else batches.aget(name))
+            results = await batches.aresults(job.name)
+        return _batch.collected(job, results, return_exceptions)
 
     # ------------------------------------------------------------------ tools, structured output, tokens
 

@@ -60,6 +60,7 @@ from llama_index.core.base.llms.types import (
 )
 
 from cometgemini._audio import playable_audio
+from cometgemini._files import file_uri, is_file_reference
 from cometgemini._types import (
     Blob,
     Content,
@@ -209,6 +210,8 @@ def _url_part(url: str, mime: str | None, default_mime: str) -> Part:
 
             payload = base64.b64encode(unquote_to_bytes(payload)).decode("ascii")
         return Part(inline_data=Blob(mime_type=mime or media_type, data=payload))
+    if is_file_reference(url):  # a Files API name or URI: Gemini knows the file's type
+        return Part(file_data=FileData(file_uri=file_uri(url), mime_type=mime))
     guessed = mime or mimetypes.guess_type(url.split("?", 1)[0])[0] or default_mime
     return Part(file_data=FileData(file_uri=url, mime_type=guessed))
 

@@ -18,6 +18,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from .._catalog import ModelInfo, model_info
+from ._batchstore import BatchStore
 from ._behaviour import Candidate, Plan, plan_answer
 from ._caches import CacheStore
 from ._config import EmulatorConfig
@@ -26,9 +27,11 @@ from ._continuation import continuation_hop, split_plan
 from ._embed import DEFAULT_DIMENSIONS, embed_text, embedding_input
 from ._errors import ApiError, comet_auth_body, google_error, not_found_message, pretty
 from ._faults import HTML_PAGE, Fault, FaultState, error_for
+from ._filestore import FileStore
 from ._models import is_embedding, is_known, list_page, model_resource
 from ._render import Usage, prompt_usage, render_events, render_response
 from ._replay import Replay
+from ._resources import resource_routes
 from ._tokens import details
 from ._validate import EMBED_SPEC, REQUEST_SPEC, Spec, normalize, validate_generate
 
@@ -69,6 +72,9 @@ class Emulator:
         self.replay = Replay(config.replay_dir) if config.replay_dir else None
         self.caches = CacheStore(config.clock, config.cache_min_tokens)
         self._counter = itertools.count(1)
+        self.files = FileStore(config.file_processing_seconds, self._resource_id)
+        self.batches = BatchStore(self.files, self.answer, self._resource_id, config.batch_pending_seconds,
+                                  config.batch_running_seconds)
 
     # ------------------------------------------------------------------------------------------ plumbing
 
@@ -91,6 +97,10 @@ class Emulator:
     def _request_id(self, seed: str) -> str:
         raw = hashlib.sha256(f"{seed}:{next(self._counter)}".encode()).digest()[:16]
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _resource_id(self, seed: str) -> str:
+        """A resource id as Google writes them: lowercase letters and digits."""
+        return hashlib.sha256(f"{seed}:{self._request_id(seed)}".encode()).hexdigest()[:16]
 
     def _unauthorized(self) -> Response:
         return _json(comet_auth_body(self._request_id("auth")[:20]), 401)
@@ -230,6 +240,9 @@ class Emulator:
             return self._count_tokens(model, body)
         if method in ("embedContent", "batchEmbedContents"):
             return self._embed(model, body, method == "batchEmbedContents")
+        if method == "batchGenerateContent":
+            self._model_info(model, method)
+            return _json(self.batches.create(model, body, str(request.base_url)))
         raise ApiError(404, f"Method not found: {method}", "NOT_FOUND")
 
     # ------------------------------------------------------------------------------------------ faults
@@ -268,7 +281,8 @@ class Emulator:
             raise ApiError(404, not_found_message(model, method))
         return model_info(model)
 
-    def _generate(self, model: str, body: Any, stream: bool, sse: bool, fault: Fault | None) -> Response:
+    def _planned(self, model: str, body: Any) -> tuple[Plan, Usage, dict[str, int]]:
+        """The answer to a generateContent request, before framing (shared with Batch mode)."""
         info = self._model_info(model, "generateContent")
         req = normalize(body, REQUEST_SPEC)
         cached, cache_details = 0, None
@@ -276,17 +290,28 @@ class Emulator:
             req, cached, cache_details = self.caches.apply(req, model)
         config = self.config
         signatures = validate_generate(req, info, config.secret, config.strict_signatures)
+        self.files.check_parts(p for c in req.get("contents") or [] for p in c.get("parts") or [])
         ctx = read_context(model, info, req, config.secret)
         plan = plan_answer(ctx)
-        kind = fault.kind if fault is not None else ""
-        if kind == "max-tokens":
-            plan = Plan([Candidate([], "MAX_TOKENS")], thoughts=plan.thoughts)
         acc = prompt_usage(req)
         hop = continuation_hop(req, ctx.prompt, config.secret)
         if hop is not None:
             plan, reread = split_plan(plan, hop, req, config.secret, info.family == "3")
             acc["TEXT"] = acc.get("TEXT", 0) + reread
         usage = Usage(acc, cached, model, self._request_id(ctx.digest), info.family == "3", cache_details)
+        return plan, usage, signatures
+
+    def answer(self, model: str, body: Any) -> dict[str, Any]:
+        """generateContent's JSON answer (``ApiError`` for a request it refuses)."""
+        plan, usage, _ = self._planned(model, body)
+        return render_response(plan, usage)
+
+    def _generate(self, model: str, body: Any, stream: bool, sse: bool, fault: Fault | None) -> Response:
+        plan, usage, signatures = self._planned(model, body)
+        config = self.config
+        kind = fault.kind if fault is not None else ""
+        if kind == "max-tokens":
+            plan = Plan([Candidate([], "MAX_TOKENS")], thoughts=plan.thoughts)
         headers = {"x-emulator-signatures": ",".join(f"{k}={v}" for k, v in sorted(signatures.items()))}
         if not signatures:
             headers = {}
@@ -399,6 +424,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
     emulator = Emulator(config or EmulatorConfig())
     routes = [
         Route("/_emulator/requests", emulator.requests_route, methods=["GET", "DELETE"]),
+        *resource_routes(emulator),
         Route("/{version}/models", emulator.list_route, methods=["GET"]),
         Route("/{version}/models/{rest:path}", emulator.model_route, methods=["GET", "POST"]),
         Route("/{version}/cachedContents", emulator.cache_route, methods=["GET", "POST"]),

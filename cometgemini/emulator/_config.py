@@ -40,3 +40,9 @@ class EmulatorConfig:
     clock: Callable[[], float] | None = None
     """Seconds since the epoch, for cache expiry; ``None``: ``time.time``. Tests pass their own to expire
     caches without sleeping."""
+    file_processing_seconds: float = 1.0
+    """An uploaded video or audio file stays ``PROCESSING`` this long, then is ``ACTIVE`` (other files at once)."""
+    batch_pending_seconds: float = 0.5
+    """A batch stays ``BATCH_STATE_PENDING`` this long after it is created..."""
+    batch_running_seconds: float = 1.0
+    """...then ``BATCH_STATE_RUNNING`` this long, then ``BATCH_STATE_SUCCEEDED`` with its results."""
