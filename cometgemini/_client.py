@@ -5,10 +5,10 @@ error mapping, SSE decoding, stream completeness) lives in pure helpers shared b
 below differ only where they must: ``send`` versus ``await send``, ``time.sleep`` versus
 ``asyncio.sleep``.
 
-Connections are pooled: the httpx clients are created on first use and reused. The async client is bound
+Connections are pooled: the httpx clients are created on first use and reused. An async pool is bound
 to the event loop it was created on (aiohttp sessions cannot move between loops), so a client used from
-several ``asyncio.run`` calls quietly opens a fresh pool for each new loop instead of failing with "Event
-loop is closed".
+several loops keeps one pool per loop instead of failing with "Event loop is closed", and closes each as
+its loop allows (``_loops``).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from ._exceptions import (
     error_from_response,
 )
 from ._http import Call, Whole
+from ._loops import LoopPools
 from ._retry import RetryPolicy, retry_after_from_headers
 from ._streaming import SSEDecoder, StreamParser
 from ._types import (
@@ -197,7 +198,9 @@ class _HttpxAsyncPool:
     """An ``httpx.AsyncClient`` with the interface of ``AiohttpPool``: yours (through ``send``, redirects never
     followed), or ours when aiohttp is not installed (straight to the transport ``send`` would pick)."""
 
-    def __init__(self, client: httpx.AsyncClient, build: Callable[[Call], httpx.Request], base_url: str | None) -> None:
+    def __init__(self, client: httpx.AsyncClient, build: Callable[[Call], httpx.Request], base_url: str | None,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.loop = loop  # None: yours, used from any loop
         self.client = client
         self._build = build
         self._transport = None if base_url is None else _transport_for(client, httpx.URL(base_url))
@@ -230,15 +233,18 @@ class _HttpxAsyncPool:
     async def aclose(self) -> None:
         await self.client.aclose()
 
+    def close_now(self) -> None:
+        """httpx closes only by awaiting on the pool's loop; where that loop is gone, the sockets go with it."""
 
-def _new_async_pool(config: ClientConfig, timeout: httpx.Timeout,
-                    build: Callable[[Call], httpx.Request]) -> AiohttpPool | _HttpxAsyncPool:
+
+def _new_async_pool(config: ClientConfig, timeout: httpx.Timeout, build: Callable[[Call], httpx.Request],
+                    loop: asyncio.AbstractEventLoop) -> AiohttpPool | _HttpxAsyncPool:
     """aiohttp's pool when installed (many times faster with requests in flight; see bench/RESULTS.md),
     else httpx's own."""
     if aiohttp_available():
-        return AiohttpPool(config.base_url, config.headers(), timeout)
+        return AiohttpPool(config.base_url, config.headers(), timeout, loop=loop)
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-    return _HttpxAsyncPool(httpx.AsyncClient(timeout=timeout, limits=limits), build, config.base_url)
+    return _HttpxAsyncPool(httpx.AsyncClient(timeout=timeout, limits=limits), build, config.base_url, loop)
 
 
 # ------------------------------------------------------------------------------------------- the client
@@ -292,10 +298,10 @@ class CometGeminiClient:
         self._http = http_client
         self._own_http = http_client is None
         self._transport: httpx.BaseTransport | None = None  # of our own pool, for our host
-        self._own_apool = http_async_client is None
-        self._apool: AiohttpPool | _HttpxAsyncPool | None = (
+        self._apool: AiohttpPool | _HttpxAsyncPool | None = (  # the pool the last async call used
             None if http_async_client is None else _HttpxAsyncPool(http_async_client, self._request, None))
-        self._apool_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._pools: LoopPools[AiohttpPool | _HttpxAsyncPool] = LoopPools()  # ours, one per event loop
+        self._pools_finalizer: weakref.finalize[[], CometGeminiClient] | None = None
 
     @property
     def config(self) -> ClientConfig:
@@ -328,27 +334,43 @@ class CometGeminiClient:
         return self._http
 
     def _async_pool(self) -> AiohttpPool | _HttpxAsyncPool:
-        pool = self._apool
-        if pool is not None and (not self._own_apool or self._on_loop(asyncio.get_running_loop())):
+        pool = self._apool  # one read: another thread may swap it meanwhile
+        if pool is not None and (pool.loop is None or pool.loop is asyncio.get_running_loop()):
             return pool
-        self._apool = pool = _new_async_pool(self._config, self._timeout, self._request)
-        self._apool_loop = weakref.ref(asyncio.get_running_loop())
+        return self._pool_for_this_loop()
+
+    def _pool_for_this_loop(self) -> AiohttpPool | _HttpxAsyncPool:
+        """A new loop: its own pool (pools of loops closed since are closed now)."""
+        config, timeout, build = self._config, self._timeout, self._request
+        pool = self._pools.for_loop(asyncio.get_running_loop(),
+                                    lambda loop: _new_async_pool(config, timeout, build, loop))
+        if self._pools_finalizer is None:  # the pools outlive no client: closed when it is collected, or at exit
+            self._pools_finalizer = weakref.finalize(self, self._pools.close_all)
+        self._apool = pool
         return pool
 
-    def _on_loop(self, loop: asyncio.AbstractEventLoop) -> bool:
-        return self._apool_loop is not None and self._apool_loop() is loop
-
-    def close(self) -> None:
+    def _close_sync(self) -> None:
         if self._http is not None and self._own_http:
             self._http.close()
             self._http, self._transport = None, None
 
+    def close(self) -> None:
+        """Close the connection pools this client opened (each reopens on the next call): the sync one, and
+        the async ones as their event loops allow (see ``cometgemini._loops``)."""
+        self._close_sync()
+        if self._pools:
+            self._forget_own_pool()
+            self._pools.close_all()
+
     async def aclose(self) -> None:
-        self.close()
-        if self._apool is not None and self._own_apool:
-            pool, self._apool = self._apool, None  # nothing keeps the pool alive
-            if self._on_loop(asyncio.get_running_loop()):
-                await pool.aclose()
+        self._close_sync()
+        if self._pools:
+            self._forget_own_pool()
+            await self._pools.aclose_all()
+
+    def _forget_own_pool(self) -> None:
+        if self._apool is not None and self._apool.loop is not None:  # yours (loop None) stays yours
+            self._apool = None
 
     def __enter__(self) -> CometGeminiClient:
         return self

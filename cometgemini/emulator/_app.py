@@ -287,11 +287,17 @@ async def _dropping(body: bytes) -> AsyncIterator[bytes]:
 
 
 async def _sse_body(events: Iterator[Any], fault: str) -> AsyncIterator[bytes]:
-    """SSE frames: the first one at once, then in writes of ~8 KB (clients must not rely on chunking)."""
+    """SSE frames: the first one at once, then in writes of ~8 KB (clients must not rely on chunking).
+
+    Each write is followed by a turn of the event loop: writing never waits on its own, so without that turn
+    the server would not notice a client that has gone (uvicorn's ``connection_lost``, then Starlette's
+    disconnect) until the whole answer had been written into the dead socket, each write logging
+    "socket.send() raised exception."; with it, the stream is cancelled at its next write."""
     buffer = b""
     for number, event in enumerate(events):
         if number == 1 and fault in _STREAM_FAULTS:
             yield buffer
+            await asyncio.sleep(0)
             buffer = b""
             if fault == "drop":
                 raise DroppedConnection("emulator fault: connection dropped mid-stream")
@@ -304,6 +310,7 @@ async def _sse_body(events: Iterator[Any], fault: str) -> AsyncIterator[bytes]:
         buffer += _sse(event)
         if number == 0 or len(buffer) >= 8192:
             yield buffer
+            await asyncio.sleep(0)
             buffer = b""
     if buffer:
         yield buffer
@@ -315,6 +322,7 @@ async def _array_body(events: Iterator[Any], fault: str) -> AsyncIterator[bytes]
         if number == 1 and fault == "drop":
             raise DroppedConnection("emulator fault: connection dropped mid-stream")
         yield separator + pretty(event)
+        await asyncio.sleep(0)  # see _sse_body
         separator = b",\r\n"
     yield b"]" if separator != b"[" else b"[]"
 
