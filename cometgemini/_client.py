@@ -237,6 +237,14 @@ class _HttpxAsyncPool:
         """httpx closes only by awaiting on the pool's loop; where that loop is gone, the sockets go with it."""
 
 
+def _close_opened(opened: list[httpx.Client], pools: LoopPools[Any] | None = None) -> None:
+    """Close the sync pool in ``opened``, and the async ``pools`` as their loops allow."""
+    while opened:
+        opened.pop().close()
+    if pools is not None:
+        pools.close_all()
+
+
 def _new_async_pool(config: ClientConfig, timeout: httpx.Timeout, build: Callable[[Call], httpx.Request],
                     loop: asyncio.AbstractEventLoop) -> AiohttpPool | _HttpxAsyncPool:
     """aiohttp's pool when installed (many times faster with requests in flight; see bench/RESULTS.md),
@@ -301,7 +309,10 @@ class CometGeminiClient:
         self._apool: AiohttpPool | _HttpxAsyncPool | None = (  # the pool the last async call used
             None if http_async_client is None else _HttpxAsyncPool(http_async_client, self._request, None))
         self._pools: LoopPools[AiohttpPool | _HttpxAsyncPool] = LoopPools()  # ours, one per event loop
-        self._pools_finalizer: weakref.finalize[[], CometGeminiClient] | None = None
+        self._opened: list[httpx.Client] = []  # the sync pool, once we open it
+        # what we opened is closed with us: when we are collected, or at exit (else every socket still open
+        # then is reported unclosed, and an aiohttp session as "Unclosed client session")
+        weakref.finalize(self, _close_opened, self._opened, self._pools)
 
     @property
     def config(self) -> ClientConfig:
@@ -330,6 +341,7 @@ class CometGeminiClient:
                 if self._http is None:
                     client = httpx.Client(timeout=self._timeout)
                     self._transport = _transport_for(client, httpx.URL(self._config.base_url))
+                    self._opened.append(client)
                     self._http = client
         return self._http
 
@@ -344,33 +356,25 @@ class CometGeminiClient:
         config, timeout, build = self._config, self._timeout, self._request
         pool = self._pools.for_loop(asyncio.get_running_loop(),
                                     lambda loop: _new_async_pool(config, timeout, build, loop))
-        if self._pools_finalizer is None:  # the pools outlive no client: closed when it is collected, or at exit
-            self._pools_finalizer = weakref.finalize(self, self._pools.close_all)
         self._apool = pool
         return pool
 
-    def _close_sync(self) -> None:
-        if self._http is not None and self._own_http:
-            self._http.close()
+    def _forget_opened(self) -> None:
+        if self._own_http:
             self._http, self._transport = None, None
+        if self._apool is not None and self._apool.loop is not None:  # yours (loop None) stays yours
+            self._apool = None
 
     def close(self) -> None:
         """Close the connection pools this client opened (each reopens on the next call): the sync one, and
         the async ones as their event loops allow (see ``cometgemini._loops``)."""
-        self._close_sync()
-        if self._pools:
-            self._forget_own_pool()
-            self._pools.close_all()
+        self._forget_opened()
+        _close_opened(self._opened, self._pools)
 
     async def aclose(self) -> None:
-        self._close_sync()
-        if self._pools:
-            self._forget_own_pool()
-            await self._pools.aclose_all()
-
-    def _forget_own_pool(self) -> None:
-        if self._apool is not None and self._apool.loop is not None:  # yours (loop None) stays yours
-            self._apool = None
+        self._forget_opened()
+        _close_opened(self._opened)
+        await self._pools.aclose_all()
 
     def __enter__(self) -> CometGeminiClient:
         return self
