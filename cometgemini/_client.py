@@ -137,14 +137,22 @@ def _request_body(request: BaseModel | Mapping[str, Any], kind: type[M]) -> byte
     return model.model_dump_json(by_alias=True, exclude_none=True).encode()
 
 
-def _count_tokens_body(model: str, request: GenerateContentRequest | Sequence[Content]) -> bytes:
+_NOTHING = [{"role": "user", "parts": [{"text": ""}]}]
+
+
+def _count_tokens_body(model: str, request: GenerateContentRequest | Sequence[Content]) -> bytes | None:
+    """The countTokens body for ``request``, or ``None`` when there is nothing to count (0 tokens).
+
+    Google requires ``contents`` even to count only a system instruction, tools or a cache, and counts an
+    empty text part as nothing: such a request gets one, so the count is exactly theirs."""
     if not isinstance(request, GenerateContentRequest):
         request = GenerateContentRequest(contents=list(request))
     wire = request.model_dump(by_alias=True, exclude_none=True, mode="json")
     if request.system_instruction is None and not request.tools and request.cached_content is None:
-        return json.dumps({"contents": wire.get("contents", [])}).encode()
+        return json.dumps({"contents": wire["contents"]}).encode() if wire.get("contents") else None
     wire.pop("generationConfig", None)  # countTokens refuses generation settings it cannot use
     wire["model"] = f"models/{model}"
+    wire["contents"] = wire.get("contents") or _NOTHING
     return json.dumps({"generateContentRequest": wire}).encode()
 
 
@@ -535,17 +543,22 @@ class CometGeminiClient:
     # ---------------------------------------------------------------- countTokens
 
     def count_tokens(self, model: str, request: GenerateContentRequest | Sequence[Content]) -> CountTokensResponse:
-        """Tokens of ``request``; system instruction and tools count too when the request has them."""
+        """Tokens of ``request``; system instruction and tools count too when the request has them. Nothing
+        to count (no contents, system instruction, tools or cache) is 0, without a request."""
         name = normalize_model(model)
-        call = Call("POST", self._url(name, "countTokens"), _count_tokens_body(name, request))
-        return _parse(CountTokensResponse, self._send(call))
+        body = _count_tokens_body(name, request)
+        if body is None:
+            return CountTokensResponse(total_tokens=0)
+        return _parse(CountTokensResponse, self._send(Call("POST", self._url(name, "countTokens"), body)))
 
     async def acount_tokens(
         self, model: str, request: GenerateContentRequest | Sequence[Content]
     ) -> CountTokensResponse:
         name = normalize_model(model)
-        call = Call("POST", self._url(name, "countTokens"), _count_tokens_body(name, request))
-        return _parse(CountTokensResponse, await self._asend(call))
+        body = _count_tokens_body(name, request)
+        if body is None:
+            return CountTokensResponse(total_tokens=0)
+        return _parse(CountTokensResponse, await self._asend(Call("POST", self._url(name, "countTokens"), body)))
 
     # ---------------------------------------------------------------- embeddings
 

@@ -30,7 +30,7 @@ from cometgemini._schema import json_schema_of, to_json_schema
 from cometgemini._signatures import precompute_signatures
 from cometgemini._types import GenerateContentRequest, GenerationConfig, ThinkingConfig
 
-from . import _blocks
+from . import _blocks, _tokens
 from ._errors import lc_errors
 from ._messages import PROVIDER, StreamConverter, chat_result, to_contents
 from ._serializable import KeyedSerializable
@@ -399,26 +399,23 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         fallback = RunnablePassthrough.assign(parsed=lambda _: None)
         return RunnableMap(raw=bound) | parsed.with_fallbacks([fallback], exception_key="parsing_error")
 
-    def _count_request(self, messages: Sequence[BaseMessage], tools: Sequence[Any] | None) -> tuple[str, Any]:
-        kwargs: dict[str, Any] = {"tools": convert_tools(tools)} if tools else {}
-        model, request = self._prepare(list(messages), None, kwargs)
-        request.generation_config = None
-        return model, request
-
-    def get_num_tokens_from_messages(self, messages: list[BaseMessage],
-                                     tools: Sequence[Any] | None = None) -> int:
-        """Tokens of ``messages`` (system instruction and ``tools`` included), from one ``countTokens`` call."""
-        model, request = self._count_request(messages, tools)
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None, *,
+                                     exact: bool = False) -> int:
+        """Tokens of ``messages`` (and ``tools``), by Gemini's own ``countTokens``. By default the sum of each
+        message's count, each distinct message counted once and then remembered: what
+        ``trim_messages(token_counter=llm)`` uses, cheap over a long conversation. ``exact=True``: the whole
+        request as it would be sent (system instruction, tools, ``cached_content``), in one request. ``[]``
+        or empty text is 0, without a request."""
         with lc_errors():
-            return self.client.count_tokens(model, request).total_tokens
+            return (_tokens.count_exact if exact else _tokens.count_per_message)(self, messages, tools)
 
-    async def aget_num_tokens_from_messages(self, messages: list[BaseMessage],
-                                            tools: Sequence[Any] | None = None) -> int:
-        model, request = self._count_request(messages, tools)
+    async def aget_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None,
+                                            *, exact: bool = False) -> int:
         with lc_errors():
-            return (await self.client.acount_tokens(model, request)).total_tokens
+            return await (_tokens.acount_exact if exact else _tokens.acount_per_message)(self, messages, tools)
 
     def get_num_tokens(self, text: str) -> int:
+        """Tokens of ``text`` as a user message (0 for ``""``), remembered as ``get_num_tokens_from_messages``."""
         return self.get_num_tokens_from_messages([HumanMessage(text)])
 
     def close(self) -> None:

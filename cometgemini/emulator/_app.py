@@ -245,6 +245,10 @@ class Emulator:
         inner = data.get("generateContentRequest")
         if inner is not None and "contents" in data:
             raise ApiError(400, "* CountTokensRequest: contents and generate_content_request cannot both be set.\n")
+        if inner is None and not data.get("contents"):
+            raise ApiError(400, "CountTokens requires generate_content_request or contents to be set.")
+        if isinstance(inner, dict) and not inner.get("contents"):  # Google: even to count only the rest
+            raise ApiError(400, "* GenerateContentRequest.contents: contents is not specified\n")
         acc, cached = prompt_usage(inner if isinstance(inner, dict) else {"contents": data.get("contents") or []})
         out: dict[str, Any] = {"totalTokens": sum(acc.values())}
         if cached:
