@@ -14,7 +14,7 @@ from operator import itemgetter
 from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput, ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
@@ -33,6 +33,7 @@ from cometgemini._types import GenerateContentRequest, GenerationConfig, Thinkin
 from . import _blocks, _tokens
 from ._errors import lc_errors
 from ._messages import PROVIDER, StreamConverter, chat_result, to_contents
+from ._profile import profile_for
 from ._serializable import KeyedSerializable
 from ._structured import structured_runnable
 from ._tools import convert_tools, declared_names, ensure_wire_tools, tool_config
@@ -225,7 +226,13 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         copy = super().model_copy(update=update, deep=deep)
         if update and set(update) & _CONNECTION_FIELDS:
             copy._client = None
+        if update and {"model", "model_name"} & set(update) and "profile" not in update:
+            copy.profile = profile_for(copy.model)  # another model, another profile
         return copy
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """The model's capabilities and limits, from the catalog (see ``_profile``)."""
+        return profile_for(self.model)
 
     @property
     def _llm_type(self) -> str:

@@ -189,8 +189,9 @@ class CometGemini(FunctionCallingLLM):
                 context_window=info.context_window,
                 num_output=self.max_tokens or info.output_limit,
                 is_chat_model=True,
-                is_function_calling_model=True,
+                is_function_calling_model=info.tool_calling,  # not the image and speech models
                 model_name=self.model,
+                system_role=MessageRole.SYSTEM,  # system messages become the systemInstruction
             ))
         return cached[1]
 
