@@ -191,7 +191,11 @@ class AiohttpPool:
         import aiohttp
 
         given = self._timeout_settings
-        connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=httpx.create_ssl_context())
+        # where asyncio can leak the socket of a TLS connection closed mid-answer (an abandoned stream), aiohttp
+        # keeps such transports and aborts them when the session closes; elsewhere it refuses the option
+        cleanup = bool(getattr(aiohttp.connector, "NEEDS_CLEANUP_CLOSED", False))
+        connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=httpx.create_ssl_context(),
+                                         enable_cleanup_closed=cleanup)
         self._session = aiohttp.ClientSession(
             connector=connector, headers=self._headers,
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=given.connect, sock_read=given.read,

@@ -11,20 +11,26 @@ import asyncio
 import gc
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
+import uvicorn
 
 import cometgemini as cg
+from cometgemini.emulator import create_app
 from langchain_cometgemini import ChatCometGemini
 from tests.transport import _loop_scenarios as scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
+TLS = Path(__file__).resolve().parent / "tls"
 MODEL = "gemini-2.5-flash"
 BODY = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
 LONG = {"contents": [{"role": "user", "parts": [{"text": "[[words:3000]]"}]}]}
@@ -41,17 +47,51 @@ def _reported(stderr: str, allow_llamaindex_loop: bool) -> str:
     return "".join(b for b in blocks if not (allow_llamaindex_loop and _LLAMAINDEX_LOOP.search(b)))
 
 
-@pytest.mark.parametrize("case", sorted(scenarios.CASES))
-def test_a_script_moving_between_loops_leaves_nothing_open(case: str, emulator: Any) -> None:
+def _run(case: str, base_url: str, **env: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-W", "error::ResourceWarning", str(Path(scenarios.__file__)), case, emulator.base_url],
+        [sys.executable, "-W", "error::ResourceWarning", str(Path(scenarios.__file__)), case, base_url],
         check=False, capture_output=True, text=True, timeout=120, cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this tree's code, as the tests around it
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},  # this tree's code, as the tests around it
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.split()
     assert len(lines) > 1 and lines[-1] == "end", done.stdout  # answers, then the end
     assert _reported(done.stderr, case.startswith("llamaindex")) == "", done.stderr
+
+
+@pytest.mark.parametrize("case", sorted(scenarios.CASES))
+def test_a_script_moving_between_loops_leaves_nothing_open(case: str, emulator: Any) -> None:
+    _run(case, emulator.base_url)
+
+
+@pytest.fixture(scope="module")
+def tls_emulator() -> Iterator[str]:
+    """The emulator over TLS (a test-only certificate for 127.0.0.1, in ``tls/``): a TLS connection closes in
+    more steps, and on a closed loop its socket sits one transport further down."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(create_app(), log_level="warning", lifespan="off", ssl_keyfile=str(TLS / "key.pem"),
+                            ssl_certfile=str(TLS / "cert.pem"))
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(1000):
+            if server.started:
+                break
+            time.sleep(0.01)
+        assert server.started, "the TLS emulator did not start"
+        yield f"https://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.mark.parametrize("case", ["loop_closed_then_asyncio_run", "loop_closed_at_exit", "abandoned_streams",
+                                  "stream_abandoned_on_a_loop_then_closed"])
+def test_over_tls_too(case: str, tls_emulator: str) -> None:
+    _run(case, tls_emulator, SSL_CERT_FILE=str(TLS / "cert.pem"))
 
 
 def test_the_report_filter_only_lets_llamaindex_own_loop_through() -> None:
