@@ -17,6 +17,7 @@ session belongs to the event loop it was opened on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import urllib.request
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
@@ -132,11 +133,45 @@ async def _closes_at_loop_shutdown(pool: AiohttpPool) -> AsyncIterator[None]:
         await pool.aclose()
 
 
+def _finish_without_loop(transport: Any) -> None:
+    """Close ``transport`` although its event loop is closed. asyncio can only finish closing a transport on
+    its loop (``close()`` schedules the last step, which closes the socket), and aiohttp gives up on a closed
+    loop's connections, so the socket would stay open until the transport is collected ("unclosed
+    transport"). This takes that last step here. It reads asyncio's private names, and does nothing where
+    they are absent (uvloop closes its handles with the loop)."""
+    inner = getattr(getattr(transport, "_ssl_protocol", None), "_transport", None)  # TLS: the socket's own
+    with contextlib.suppress(Exception):
+        transport.close()  # marks it closing, then fails to schedule the rest on the closed loop
+    if inner is not None:
+        _finish_without_loop(inner)
+        return
+    finish = getattr(transport, "_call_connection_lost", None)
+    if callable(finish) and getattr(transport, "_sock", None) is not None:
+        with contextlib.suppress(Exception):  # the protocol may fail to wake futures of the closed loop
+            finish(None)
+
+
+def _close_connector_now(connector: Any, loop_closed: bool) -> None:
+    """Close ``connector`` and its connections, idle and in use, without running its loop: on a live loop
+    each transport's close is scheduled there; on a closed one the sockets are closed here."""
+    protocols = [proto for conns in getattr(connector, "_conns", {}).values() for proto, _ in conns]
+    protocols += list(getattr(connector, "_acquired", ()))
+    close = getattr(connector, "_close", None)  # the sync part of close(), without a task on the loop
+    if callable(close):
+        close()
+    if loop_closed:
+        for proto in protocols:
+            if proto.transport is not None:
+                _finish_without_loop(proto.transport)
+
+
 class AiohttpPool:
-    """One aiohttp session for one base URL and one set of headers (the client's, the key included)."""
+    """One aiohttp session for one base URL and one set of headers (the client's, the key included), on one
+    event loop (``loop``)."""
 
     def __init__(self, base_url: str, headers: Mapping[str, str], timeout: httpx.Timeout,
-                 max_connections: int = 200) -> None:
+                 max_connections: int = 200, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.loop = loop
         self._headers = list(headers.items())
         self._timeout_settings = timeout
         self._max_connections = max_connections
@@ -156,7 +191,11 @@ class AiohttpPool:
         import aiohttp
 
         given = self._timeout_settings
-        connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=httpx.create_ssl_context())
+        # where asyncio can leak the socket of a TLS connection closed mid-answer (an abandoned stream), aiohttp
+        # keeps such transports and aborts them when the session closes; elsewhere it refuses the option
+        cleanup = bool(getattr(aiohttp.connector, "NEEDS_CLEANUP_CLOSED", False))
+        connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=httpx.create_ssl_context(),
+                                         enable_cleanup_closed=cleanup)
         self._session = aiohttp.ClientSession(
             connector=connector, headers=self._headers,
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=given.connect, sock_read=given.read,
@@ -211,3 +250,9 @@ class AiohttpPool:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+    def close_now(self) -> None:
+        """Close the session without running its loop (a closed loop, or one that cannot run from here)."""
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            _close_connector_now(session.connector, self.loop is not None and self.loop.is_closed())

@@ -5,10 +5,10 @@ error mapping, SSE decoding, stream completeness) lives in pure helpers shared b
 below differ only where they must: ``send`` versus ``await send``, ``time.sleep`` versus
 ``asyncio.sleep``.
 
-Connections are pooled: the httpx clients are created on first use and reused. The async client is bound
+Connections are pooled: the httpx clients are created on first use and reused. An async pool is bound
 to the event loop it was created on (aiohttp sessions cannot move between loops), so a client used from
-several ``asyncio.run`` calls quietly opens a fresh pool for each new loop instead of failing with "Event
-loop is closed".
+several loops keeps one pool per loop instead of failing with "Event loop is closed", and closes each as
+its loop allows (``_loops``).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from ._exceptions import (
 )
 from ._files import Files
 from ._http import Answer, Call, parse_answer
+from ._loops import LoopPools
 from ._resources import Flow, adrive, drive
 from ._retry import RetryPolicy, retry_after_from_headers
 from ._streaming import SSEDecoder, StreamParser
@@ -139,16 +140,24 @@ def _generate_body(model: str, request: GenerateContentRequest | Mapping[str, An
     return wire.model_dump_json(by_alias=True, exclude_none=True).encode()
 
 
-def _count_tokens_body(model: str, request: GenerateContentRequest | Sequence[Content]) -> bytes:
+_NOTHING = [{"role": "user", "parts": [{"text": ""}]}]
+
+
+def _count_tokens_body(model: str, request: GenerateContentRequest | Sequence[Content]) -> bytes | None:
+    """The countTokens body for ``request``, or ``None`` when there is nothing to count (0 tokens).
+
+    Google requires ``contents`` even to count only a system instruction, tools or a cache, and counts an
+    empty text part as nothing: such a request gets one, so the count is exactly theirs."""
     if not isinstance(request, GenerateContentRequest):
         request = GenerateContentRequest(contents=list(request))
     if request.cached_content is not None:
         request = fit_to_cache(request, model)
     wire = request.model_dump(by_alias=True, exclude_none=True, mode="json")
     if request.system_instruction is None and not request.tools and request.cached_content is None:
-        return json.dumps({"contents": wire.get("contents", [])}).encode()
+        return json.dumps({"contents": wire["contents"]}).encode() if wire.get("contents") else None
     wire.pop("generationConfig", None)  # countTokens refuses generation settings it cannot use
     wire["model"] = f"models/{model}"
+    wire["contents"] = wire.get("contents") or _NOTHING
     return json.dumps({"generateContentRequest": wire}).encode()
 
 
@@ -207,7 +216,9 @@ class _HttpxAsyncPool:
     """An ``httpx.AsyncClient`` with the interface of ``AiohttpPool``: yours (through ``send``, redirects never
     followed), or ours when aiohttp is not installed (straight to the transport ``send`` would pick)."""
 
-    def __init__(self, client: httpx.AsyncClient, build: Callable[[Call], httpx.Request], base_url: str | None) -> None:
+    def __init__(self, client: httpx.AsyncClient, build: Callable[[Call], httpx.Request], base_url: str | None,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.loop = loop  # None: yours, used from any loop
         self.client = client
         self._build = build
         self._transport = None if base_url is None else _transport_for(client, httpx.URL(base_url))
@@ -240,15 +251,26 @@ class _HttpxAsyncPool:
     async def aclose(self) -> None:
         await self.client.aclose()
 
+    def close_now(self) -> None:
+        """httpx closes only by awaiting on the pool's loop; where that loop is gone, the sockets go with it."""
 
-def _new_async_pool(config: ClientConfig, timeout: httpx.Timeout,
-                    build: Callable[[Call], httpx.Request]) -> AiohttpPool | _HttpxAsyncPool:
+
+def _close_opened(opened: list[httpx.Client], pools: LoopPools[Any] | None = None) -> None:
+    """Close the sync pool in ``opened``, and the async ``pools`` as their loops allow."""
+    while opened:
+        opened.pop().close()
+    if pools is not None:
+        pools.close_all()
+
+
+def _new_async_pool(config: ClientConfig, timeout: httpx.Timeout, build: Callable[[Call], httpx.Request],
+                    loop: asyncio.AbstractEventLoop) -> AiohttpPool | _HttpxAsyncPool:
     """aiohttp's pool when installed (many times faster with requests in flight; see bench/RESULTS.md),
     else httpx's own."""
     if aiohttp_available():
-        return AiohttpPool(config.base_url, config.headers(), timeout)
+        return AiohttpPool(config.base_url, config.headers(), timeout, loop=loop)
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-    return _HttpxAsyncPool(httpx.AsyncClient(timeout=timeout, limits=limits), build, config.base_url)
+    return _HttpxAsyncPool(httpx.AsyncClient(timeout=timeout, limits=limits), build, config.base_url, loop)
 
 
 # ------------------------------------------------------------------------------------------- the client
@@ -306,10 +328,13 @@ class CometGeminiClient:
         self._http = http_client
         self._own_http = http_client is None
         self._transport: httpx.BaseTransport | None = None  # of our own pool, for our host
-        self._own_apool = http_async_client is None
-        self._apool: AiohttpPool | _HttpxAsyncPool | None = (
+        self._apool: AiohttpPool | _HttpxAsyncPool | None = (  # the pool the last async call used
             None if http_async_client is None else _HttpxAsyncPool(http_async_client, self._request, None))
-        self._apool_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._pools: LoopPools[AiohttpPool | _HttpxAsyncPool] = LoopPools()  # ours, one per event loop
+        self._opened: list[httpx.Client] = []  # the sync pool, once we open it
+        # what we opened is closed with us: when we are collected, or at exit (else every socket still open
+        # then is reported unclosed, and an aiohttp session as "Unclosed client session")
+        weakref.finalize(self, _close_opened, self._opened, self._pools)
         self._caches: Caches | None = None
 
     @property
@@ -360,31 +385,40 @@ class CometGeminiClient:
                 if self._http is None:
                     client = httpx.Client(timeout=self._timeout)
                     self._transport = _transport_for(client, httpx.URL(self._config.base_url))
+                    self._opened.append(client)
                     self._http = client
         return self._http
 
     def _async_pool(self) -> AiohttpPool | _HttpxAsyncPool:
-        pool = self._apool
-        if pool is not None and (not self._own_apool or self._on_loop(asyncio.get_running_loop())):
+        pool = self._apool  # one read: another thread may swap it meanwhile
+        if pool is not None and (pool.loop is None or pool.loop is asyncio.get_running_loop()):
             return pool
-        self._apool = pool = _new_async_pool(self._config, self._timeout, self._request)
-        self._apool_loop = weakref.ref(asyncio.get_running_loop())
+        return self._pool_for_this_loop()
+
+    def _pool_for_this_loop(self) -> AiohttpPool | _HttpxAsyncPool:
+        """A new loop: its own pool (pools of loops closed since are closed now)."""
+        config, timeout, build = self._config, self._timeout, self._request
+        pool = self._pools.for_loop(asyncio.get_running_loop(),
+                                    lambda loop: _new_async_pool(config, timeout, build, loop))
+        self._apool = pool
         return pool
 
-    def _on_loop(self, loop: asyncio.AbstractEventLoop) -> bool:
-        return self._apool_loop is not None and self._apool_loop() is loop
+    def _forget_opened(self) -> None:
+        if self._own_http:
+            self._http, self._transport = None, None
+        if self._apool is not None and self._apool.loop is not None:  # yours (loop None) stays yours
+            self._apool = None
 
     def close(self) -> None:
-        if self._http is not None and self._own_http:
-            self._http.close()
-            self._http, self._transport = None, None
+        """Close the connection pools this client opened (each reopens on the next call): the sync one, and
+        the async ones as their event loops allow (see ``cometgemini._loops``)."""
+        self._forget_opened()
+        _close_opened(self._opened, self._pools)
 
     async def aclose(self) -> None:
-        self.close()
-        if self._apool is not None and self._own_apool:
-            pool, self._apool = self._apool, None  # nothing keeps the pool alive
-            if self._on_loop(asyncio.get_running_loop()):
-                await pool.aclose()
+        self._forget_opened()
+        _close_opened(self._opened)
+        await self._pools.aclose_all()
 
     def __enter__(self) -> CometGeminiClient:
         return self
@@ -581,17 +615,22 @@ class CometGeminiClient:
     # ---------------------------------------------------------------- countTokens
 
     def count_tokens(self, model: str, request: GenerateContentRequest | Sequence[Content]) -> CountTokensResponse:
-        """Tokens of ``request``; system instruction and tools count too when the request has them."""
+        """Tokens of ``request``; system instruction and tools count too when the request has them. Nothing
+        to count (no contents, system instruction, tools or cache) is 0, without a request."""
         name = normalize_model(model)
-        call = Call("POST", self._url(name, "countTokens"), _count_tokens_body(name, request))
-        return parse_answer(CountTokensResponse, self._send(call))
+        body = _count_tokens_body(name, request)
+        if body is None:
+            return CountTokensResponse(total_tokens=0)
+        return parse_answer(CountTokensResponse, self._send(Call("POST", self._url(name, "countTokens"), body)))
 
     async def acount_tokens(
         self, model: str, request: GenerateContentRequest | Sequence[Content]
     ) -> CountTokensResponse:
         name = normalize_model(model)
-        call = Call("POST", self._url(name, "countTokens"), _count_tokens_body(name, request))
-        return parse_answer(CountTokensResponse, await self._asend(call))
+        body = _count_tokens_body(name, request)
+        if body is None:
+            return CountTokensResponse(total_tokens=0)
+        return parse_answer(CountTokensResponse, await self._asend(Call("POST", self._url(name, "countTokens"), body)))
 
     # ---------------------------------------------------------------- embeddings
 

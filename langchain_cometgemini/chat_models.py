@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput, ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
@@ -40,9 +40,10 @@ from cometgemini._signatures import precompute_signatures
 from cometgemini._tool_combination import apply_tool_combination, forced_mode, merge_tool_configs, parse_tool_config
 from cometgemini._types import GenerateContentRequest, GenerationConfig, ThinkingConfig, ToolConfig, to_wire
 
-from . import _batch, _blocks
+from . import _batch, _blocks, _tokens
 from ._errors import lc_errors
 from ._messages import PROVIDER, StreamConverter, chat_result, expects_blocks, to_contents
+from ._profile import profile_for
 from ._serializable import KeyedSerializable
 from ._structured import ToolBinding, structured_output
 from ._tools import convert_tools, declared_names, ensure_wire_tools, tool_config
@@ -252,7 +253,13 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         copy = super().model_copy(update=update, deep=deep)
         if update and set(update) & _CONNECTION_FIELDS:
             copy._client = None
+        if update and {"model", "model_name"} & set(update) and "profile" not in update:
+            copy.profile = profile_for(copy.model)  # another model, another profile
         return copy
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """The model's capabilities and limits, from the catalog (see ``_profile``)."""
+        return profile_for(self.model)
 
     @property
     def _llm_type(self) -> str:
@@ -488,26 +495,23 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         bound = {"tools": convert_tools(tools)} if tools else {}
         return structured_output(self, schema, method, include_raw, bound, kwargs)
 
-    def _count_request(self, messages: Sequence[BaseMessage], tools: Sequence[Any] | None) -> tuple[str, Any]:
-        kwargs: dict[str, Any] = {"tools": convert_tools(tools)} if tools else {}
-        model, request = self._prepare(list(messages), None, kwargs)
-        request.generation_config = None
-        return model, request
-
-    def get_num_tokens_from_messages(self, messages: list[BaseMessage],
-                                     tools: Sequence[Any] | None = None) -> int:
-        """Tokens of ``messages`` (system instruction and ``tools`` included), from one ``countTokens`` call."""
-        model, request = self._count_request(messages, tools)
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None, *,
+                                     exact: bool = False) -> int:
+        """Tokens of ``messages`` (and ``tools``), by Gemini's own ``countTokens``. By default the sum of each
+        message's count, each distinct message counted once and then remembered: what
+        ``trim_messages(token_counter=llm)`` uses, cheap over a long conversation. ``exact=True``: the whole
+        request as it would be sent (system instruction, tools, ``cached_content``), in one request. ``[]``
+        or empty text is 0, without a request."""
         with lc_errors():
-            return self.client.count_tokens(model, request).total_tokens
+            return (_tokens.count_exact if exact else _tokens.count_per_message)(self, messages, tools)
 
-    async def aget_num_tokens_from_messages(self, messages: list[BaseMessage],
-                                            tools: Sequence[Any] | None = None) -> int:
-        model, request = self._count_request(messages, tools)
+    async def aget_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None,
+                                            *, exact: bool = False) -> int:
         with lc_errors():
-            return (await self.client.acount_tokens(model, request)).total_tokens
+            return await (_tokens.acount_exact if exact else _tokens.acount_per_message)(self, messages, tools)
 
     def get_num_tokens(self, text: str) -> int:
+        """Tokens of ``text`` as a user message (0 for ``""``), remembered as ``get_num_tokens_from_messages``."""
         return self.get_num_tokens_from_messages([HumanMessage(text)])
 
     def close(self) -> None:

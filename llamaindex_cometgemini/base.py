@@ -226,14 +226,21 @@ class CometGemini(FunctionCallingLLM):
 
     def count_tokens(self, messages: Sequence[ChatMessage] | str, **kwargs: Any) -> int:
         """Tokens the model would read for ``messages`` (or a prompt), by Gemini's own ``countTokens``: system
-        instruction and tools (``tools=``, and ``built_in_tools``) included, nothing generated or billed."""
+        instruction and tools (``tools=``, and ``built_in_tools``) included, nothing generated or billed. One
+        request, exact; nothing to count (``[]``, ``""``) is 0 without one, and system messages alone count as
+        the system instruction they become."""
         return self._client.count_tokens(self.model, self._count_request(messages, kwargs)).total_tokens
 
     async def acount_tokens(self, messages: Sequence[ChatMessage] | str, **kwargs: Any) -> int:
         return (await self._client.acount_tokens(self.model, self._count_request(messages, kwargs))).total_tokens
 
     def _count_request(self, messages: Sequence[ChatMessage] | str, kwargs: dict[str, Any]) -> GenerateContentRequest:
-        return self._build_request([_user(messages)] if isinstance(messages, str) else messages, kwargs)
+        """What the request would hold that the model reads (no turn is made up: the count stays exact)."""
+        listed = [_user(messages)] if isinstance(messages, str) else messages
+        system, contents = to_contents(listed, function_response_parts=model_info(self.model).family == "3")
+        tools = wire_tools([*(self.built_in_tools or ()), *(kwargs.get("tools") or ())])
+        return GenerateContentRequest(contents=contents, system_instruction=system, tools=tools,
+                                      cached_content=kwargs.get("cached_content", self.cached_content))
 
     @property
     def client(self) -> CometGeminiClient:
@@ -250,8 +257,9 @@ class CometGemini(FunctionCallingLLM):
                 context_window=info.context_window,
                 num_output=self.max_tokens or info.output_limit,
                 is_chat_model=True,
-                is_function_calling_model=True,
+                is_function_calling_model=info.tool_calling,  # not the image and speech models
                 model_name=self.model,
+                system_role=MessageRole.SYSTEM,  # system messages become the systemInstruction
             ))
         return cached[1]
 

@@ -341,6 +341,10 @@ class Emulator:
         inner = data.get("generateContentRequest")
         if inner is not None and "contents" in data:
             raise ApiError(400, "* CountTokensRequest: contents and generate_content_request cannot both be set.\n")
+        if inner is None and not data.get("contents"):
+            raise ApiError(400, "CountTokens requires generate_content_request or contents to be set.")
+        if isinstance(inner, dict) and not inner.get("contents"):  # Google: even to count only the rest
+            raise ApiError(400, "* GenerateContentRequest.contents: contents is not specified\n")
         req = inner if isinstance(inner, dict) else {"contents": data.get("contents") or []}
         cached, cache_details = 0, None
         if req.get("cachedContent"):
@@ -387,11 +391,17 @@ async def _dropping(body: bytes) -> AsyncIterator[bytes]:
 
 
 async def _sse_body(events: Iterator[Any], fault: str) -> AsyncIterator[bytes]:
-    """SSE frames: the first one at once, then in writes of ~8 KB (clients must not rely on chunking)."""
+    """SSE frames: the first one at once, then in writes of ~8 KB (clients must not rely on chunking).
+
+    Each write is followed by a turn of the event loop: writing never waits on its own, so without that turn
+    the server would not notice a client that has gone (uvicorn's ``connection_lost``, then Starlette's
+    disconnect) until the whole answer had been written into the dead socket, each write logging
+    "socket.send() raised exception."; with it, the stream is cancelled at its next write."""
     buffer = b""
     for number, event in enumerate(events):
         if number == 1 and fault in _STREAM_FAULTS:
             yield buffer
+            await asyncio.sleep(0)
             buffer = b""
             if fault == "drop":
                 raise DroppedConnection("emulator fault: connection dropped mid-stream")
@@ -404,6 +414,7 @@ async def _sse_body(events: Iterator[Any], fault: str) -> AsyncIterator[bytes]:
         buffer += _sse(event)
         if number == 0 or len(buffer) >= 8192:
             yield buffer
+            await asyncio.sleep(0)
             buffer = b""
     if buffer:
         yield buffer
@@ -415,6 +426,7 @@ async def _array_body(events: Iterator[Any], fault: str) -> AsyncIterator[bytes]
         if number == 1 and fault == "drop":
             raise DroppedConnection("emulator fault: connection dropped mid-stream")
         yield separator + pretty(event)
+        await asyncio.sleep(0)  # see _sse_body
         separator = b",\r\n"
     yield b"]" if separator != b"[" else b"[]"
 

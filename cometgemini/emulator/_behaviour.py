@@ -10,6 +10,8 @@ from typing import Any
 from . import _tools
 from ._calls import plan_calls
 from ._context import Context, short
+from ._prompted import prompted_json
+from ._react import react_step
 from ._schema import PromptValues, instance
 from ._sig import call_id, sign_call, sign_step, sign_text, step_ids
 from ._tokens import AUDIO_OUTPUT_TOKENS, IMAGE_OUTPUT_TOKENS, count_text
@@ -75,6 +77,19 @@ def _schemaless_json(prompt: str, model: str) -> dict[str, Any]:
     return {"answer": short(prompt, 60), "model": model}
 
 
+def _instructions(ctx: Context) -> str:
+    return f"{ctx.system}\n\n{ctx.prompt}" if ctx.system else ctx.prompt
+
+
+def _follow(ctx: Context) -> str | None:
+    """A ReAct step, or JSON, when the prompt asks for one in words (``_react``, ``_prompted``)."""
+    step = react_step(ctx.system, ctx.req)
+    if step is not None:
+        return step
+    value = None if ctx.responses else prompted_json(_instructions(ctx))
+    return None if value is None else json.dumps(value, ensure_ascii=False, indent=2)
+
+
 def answer_text(ctx: Context, variant: int) -> str:
     gen = ctx.gen
     mime = gen.get("responseMimeType")
@@ -83,7 +98,8 @@ def answer_text(ctx: Context, variant: int) -> str:
         if isinstance(schema, dict):
             value = instance(schema, PromptValues(ctx.prompt))
         else:
-            value = _schemaless_json(ctx.prompt, ctx.model)
+            value = prompted_json(_instructions(ctx))
+            value = _schemaless_json(ctx.prompt, ctx.model) if value is None else value
         return json.dumps(value, ensure_ascii=False)
     if mime == "text/x.enum":
         schema = gen.get("responseJsonSchema", gen.get("responseSchema")) or {}
@@ -94,6 +110,9 @@ def answer_text(ctx: Context, variant: int) -> str:
     seed = int(ctx.digest[:8], 16)
     if magic:
         return _words(int(magic.group(1)), seed + variant)
+    followed = _follow(ctx)
+    if followed is not None:
+        return followed
     if ctx.responses:
         quoted = " ".join(f"The function {r.get('name')} returned "
                           f"{json.dumps(r.get('response', {}), ensure_ascii=False)}." for r in ctx.responses)

@@ -388,9 +388,10 @@ def test_structured_output_json_mode_and_typed_dict_streamed() -> None:
     assert rec.body["generationConfig"] == {"responseMimeType": "application/json"}
 
 
-def test_get_num_tokens_from_messages_one_count_tokens_call() -> None:
+def test_the_exact_count_is_one_count_tokens_call() -> None:
     rec = Recorder().json({"totalTokens": 42})
-    n = make_llm(rec).get_num_tokens_from_messages([SystemMessage("s"), HumanMessage("hi")], tools=[get_weather])
+    n = make_llm(rec).get_num_tokens_from_messages([SystemMessage("s"), HumanMessage("hi")], tools=[get_weather],
+                                                   exact=True)
     assert n == 42 and len(rec.requests) == 1
     assert rec.requests[0].url.path.endswith(":countTokens")
     inner = rec.body["generateContentRequest"]
