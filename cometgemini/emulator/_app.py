@@ -22,7 +22,7 @@ from ._behaviour import Candidate, Plan, plan_answer
 from ._config import EmulatorConfig
 from ._context import read_context
 from ._embed import DEFAULT_DIMENSIONS, embed_text, embedding_input
-from ._errors import ApiError, comet_auth_body, google_error, not_found_message, pretty
+from ._errors import ApiError, comet_auth_body, google_auth_error, google_error, not_found_message, pretty
 from ._faults import HTML_PAGE, Fault, FaultState, error_for
 from ._models import is_embedding, is_known, list_page, model_resource
 from ._render import Usage, prompt_usage, render_events, render_response
@@ -50,7 +50,9 @@ class DroppedConnection(Exception):
 
 
 def _sse(event: Any) -> bytes:
-    return b"data: " + json.dumps(event, separators=(",", ": "), ensure_ascii=False).encode() + b"\r\n\r\n"
+    # Google escapes < and > inside stream events (recorded); both can only occur inside JSON strings.
+    text = json.dumps(event, separators=(",", ": "), ensure_ascii=False)
+    return b"data: " + text.replace("<", "\\u003c").replace(">", "\\u003e").encode() + b"\r\n\r\n"
 
 
 def _json(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -79,17 +81,16 @@ class Emulator:
         expected = self.config.api_key
         if expected is None:
             return True
-        key = request.headers.get("x-goog-api-key")
-        if key is None:
-            auth = request.headers.get("authorization", "")
-            key = auth[7:].strip() if auth[:7].lower() == "bearer " else request.query_params.get("key")
+        key = _key_of(request)
         return key is not None and hmac.compare_digest(key.encode(), expected.encode())
 
     def _request_id(self, seed: str) -> str:
         raw = hashlib.sha256(f"{seed}:{next(self._counter)}".encode()).digest()[:16]
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    def _unauthorized(self) -> Response:
+    def _unauthorized(self, request: Request | None = None) -> Response:
+        if self.config.auth_errors == "google" and request is not None:
+            return self._error(google_auth_error(_key_of(request) is not None))
         return _json(comet_auth_body(self._request_id("auth")[:20]), 401)
 
     @staticmethod
@@ -111,7 +112,7 @@ class Emulator:
         if request.path_params["version"] not in _VERSIONS:
             return _json(google_error(404, "Not Found"), 404)
         if not self._authorized(request):
-            return self._unauthorized()
+            return self._unauthorized(request)
         try:
             size = int(request.query_params.get("pageSize", "50"))
         except ValueError:
@@ -129,7 +130,7 @@ class Emulator:
         if request.path_params["version"] not in _VERSIONS:
             return _json(google_error(404, "Not Found"), 404)
         if not self._authorized(request):
-            return self._unauthorized()
+            return self._unauthorized(request)
         model, _, method = request.path_params["rest"].rpartition(":")
         if request.method == "GET" or not model:
             model, method = request.path_params["rest"], "get"
@@ -270,6 +271,14 @@ class Emulator:
                 raise ApiError(400, f"* BatchEmbedContentsRequest.requests[{i}].model: unexpected model name "
                                     "format\n")
         return _json({"embeddings": [{"values": _embed_one(r, f"requests[{i}]")} for i, r in enumerate(requests)]})
+
+
+def _key_of(request: Request) -> str | None:
+    key = request.headers.get("x-goog-api-key")
+    if key is None:
+        auth = request.headers.get("authorization", "")
+        key = auth[7:].strip() if auth[:7].lower() == "bearer " else request.query_params.get("key")
+    return key
 
 
 def _embed_one(request: dict[str, Any], where: str) -> list[float]:

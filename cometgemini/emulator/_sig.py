@@ -69,6 +69,8 @@ def check_signature(secret: str, sig: Any, part: dict[str, Any]) -> SignatureKin
         what = _call_text(str(call.get("name", "")), call.get("args"))
     elif isinstance(part.get("text"), str):
         what = "text:" + part["text"]
+    elif isinstance(part.get("executableCode"), dict):  # signed like a text part over its code
+        what = "text:" + str(part["executableCode"].get("code", ""))
     else:
         return "foreign"
     return "valid" if hmac.compare_digest(raw, _MAGIC + _digest(secret, what)) else "foreign"

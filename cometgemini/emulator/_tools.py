@@ -11,7 +11,7 @@ import struct
 import zlib
 from typing import Any
 
-__all__ = ["code_execution", "grounding", "png_base64", "url_context"]
+__all__ = ["code_execution", "grounding", "png_base64", "url_context", "url_grounding"]
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
@@ -73,6 +73,13 @@ def url_context(prompt: str) -> dict[str, Any] | None:
         return None
     return {"urlMetadata": [{"retrievedUrl": u, "urlRetrievalStatus": "URL_RETRIEVAL_STATUS_SUCCESS"}
                             for u in urls]}
+
+
+def url_grounding(text: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """``groundingMetadata`` of a urlContext answer: one web chunk per page read, supports into ``text``."""
+    chunks = [{"web": {"uri": entry["retrievedUrl"], "title": entry["retrievedUrl"].split("//", 1)[-1]}}
+              for entry in meta["urlMetadata"]]
+    return {"groundingChunks": chunks, "groundingSupports": _supports(text, len(chunks))}
 
 
 def _evaluate(node: ast.AST) -> float:
