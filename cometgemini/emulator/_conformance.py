@@ -71,20 +71,12 @@ GOOGLE_SSE_FRAMING: Mapping[str, str] = {
 """Google's SSE framing, as in every verbatim recording: ``data: <one-line JSON>\\r\\n\\r\\n``."""
 
 
+_TYPES: tuple[tuple[type, str], ...] = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
+                                        (list, "array"), (dict, "object"))
+
+
 def _type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
+    return next((name for kind, name in _TYPES if isinstance(value, kind)), "null")  # bool before int
 
 
 def part_kind(part: Any) -> str:
