@@ -26,6 +26,7 @@ the recording, ``extra``: only in the answer, ``type``: both, with other types) 
   earlier.
 
 ``Report.ok`` is false on a problem, a missing path or a type row; extra paths are listed, never fatal.
+``format_reports`` renders many reports as one Markdown document.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ __all__ = [
     "Row",
     "compare_answers",
     "compare_shapes",
+    "format_reports",
     "normalize_message",
     "parse_sse",
     "part_kind",
@@ -247,9 +249,13 @@ class Answer:
 
 @dataclass
 class Report:
+    """The comparison of one answer with its recording: ``rows`` (one per path), ``problems`` (status,
+    error message, media type, SSE framing, casing, part order) and ``placement`` (stream events)."""
+
     name: str
     rows: list[Row] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    placement: list[str] = field(default_factory=list)
 
     def count(self, verdict: Verdict) -> int:
         return sum(1 for row in self.rows if row.verdict == verdict)
@@ -264,12 +270,14 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not any(row.verdict in ("missing", "type") for row in self.rows)
+        return not self.problems and not self.placement and not any(
+            row.verdict in ("missing", "type") for row in self.rows)
 
     def summary(self) -> str:
         verdict = "ok" if self.ok else "FAIL"
         return (f"{verdict} {self.name}: same {self.count('same')}, missing {self.count('missing')}, "
-                f"extra {self.count('extra')}, type {self.count('type')}, problems {len(self.problems)}")
+                f"extra {self.count('extra')}, type {self.count('type')}, "
+                f"problems {len(self.problems) + len(self.placement)}")
 
     def table(self, *, all_rows: bool = True) -> str:
         """A Markdown table of the rows (``all_rows=False``: only the differences), then the problems."""
@@ -277,7 +285,7 @@ class Report:
         for row in self.rows:
             if all_rows or row.verdict != "same":
                 lines.append(f"| `{row.path}` | {row.recorded} | {row.emulated} | {row.verdict} |")
-        lines.extend(["", *(f"- problem: {p}" for p in self.problems), "", self.summary(), ""])
+        lines.extend(["", *(f"- problem: {p}" for p in [*self.problems, *self.placement]), "", self.summary(), ""])
         return "\n".join(lines)
 
 
@@ -381,13 +389,13 @@ def _placement_problems(rec_events: list[Any], emu_events: list[Any]) -> list[st
     return problems
 
 
-def _compare_streams(recorded: Answer, emulated: Answer, problems: list[str]) -> None:
-    problems.extend(_framing_problems(recorded, emulated))
+def _compare_streams(recorded: Answer, emulated: Answer, report: Report) -> None:
+    report.problems.extend(_framing_problems(recorded, emulated))
     emu_events = list(emulated.body or [])
     if not emu_events:
-        problems.append("the stream holds no events")
+        report.problems.append("the stream holds no events")
         return
-    problems.extend(_placement_problems(list(recorded.body or []), emu_events))
+    report.placement.extend(_placement_problems(list(recorded.body or []), emu_events))
 
 
 def compare_answers(name: str, recorded: Answer, emulated: Answer) -> Report:
@@ -403,7 +411,7 @@ def compare_answers(name: str, recorded: Answer, emulated: Answer) -> Report:
     report.rows = compare_shapes(_shape_of_all(rec_bodies), _shape_of_all(emu_bodies))
     _compare_errors(recorded.body, emulated.body, problems)
     if recorded.stream and emulated.stream:
-        _compare_streams(recorded, emulated, problems)
+        _compare_streams(recorded, emulated, report)
     casing: list[str] = []
     for body in emu_bodies:
         _casing(body, "", casing)
@@ -414,3 +422,15 @@ def compare_answers(name: str, recorded: Answer, emulated: Answer) -> Report:
     if common != [kind for kind in emu_order if kind in rec_order]:
         problems.append(f"part kinds come in another order: recorded {rec_order}, emulator {emu_order}")
     return report
+
+
+def format_reports(reports: Iterable[Report], *, title: str = "Emulator shape conformance",
+                   all_rows: bool = False) -> str:
+    """One Markdown document: a summary line per report, then each report's table (differences only
+    unless ``all_rows``)."""
+    reports = list(reports)
+    failing = sum(1 for r in reports if not r.ok)
+    lines = [f"# {title}", "", f"{len(reports)} answers compared, {len(reports) - failing} with the recorded "
+             f"shape, {failing} not.", "", *(f"- {r.summary()}" for r in reports), ""]
+    lines.extend(r.table(all_rows=all_rows) for r in reports)
+    return "\n".join(lines)

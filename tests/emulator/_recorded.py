@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from cometgemini.emulator._conformance import Report
 from cometgemini.emulator._exchanges import AuthMode, Exchange, Turn, answer_from_file
 from tests._fixtures import fixture_path, load_json
 
@@ -262,3 +263,6 @@ def _errors() -> list[Recorded]:
 
 
 RECORDED: list[Recorded] = [*_pairs(), *_derived(), *_errors()]
+
+REPORTS: list[Report] = []
+"""Reports of this run's conformance tests, written out at the end of the session (``conftest.py``)."""
