@@ -61,6 +61,10 @@ def test_the_fault_switch_and_the_embeddings_fixture(gemini_emulator: Any, chat_
     with gemini_emulator.faults("503"), pytest.raises(InternalServerError, match="overloaded"):
         no_retry.invoke("Hello")
     assert no_retry.invoke("Hello").content
+    gemini_emulator.clear_requests()
+    with gemini_emulator.faults("503*1"):  # the README's example: the first request fails, the retry succeeds
+        assert chat_comet_gemini.invoke("Hello").content
+    assert len(gemini_emulator.requests) == 2
     assert len(comet_gemini_embeddings.embed_query("hello")) == 768
 
 
