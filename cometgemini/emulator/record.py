@@ -16,7 +16,8 @@ and should a body ever hold the key, it is written as ``REDACTED``.
 
 Checking starts an emulator, sends it every recorded request and compares each answer with the recording
 by shape (``_conformance``); it prints one line per answer, writes the tables with ``--report`` and exits
-with status 1 when an answer differs.
+with status 1 when an answer differs. From Python: ``check(directory)`` returns the ``Report``s,
+``compare_answers(name, recorded, answer)`` compares any two ``Answer``s, ``format_reports`` renders them.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from ._conformance import Answer, Report, format_reports
+from ._conformance import Answer, Report, compare_answers, format_reports
 from ._exchanges import MANIFEST, Exchange, Turn, check_exchange, load_exchanges, send
 from ._scenarios import MODELS, SCENARIOS, Scenario
 
-__all__ = ["check", "main", "record"]
+# The comparison is public here too: users check their own recordings or answers with it.
+__all__ = ["Answer", "Report", "check", "compare_answers", "format_reports", "main", "record"]
 
 _CHECK_KEY = "conformance-check-key"
 

@@ -137,6 +137,13 @@ def test_names_made_by_one_turn_are_carried_into_the_next() -> None:
     assert [h.get("authorization") for _, _, h in seen] == ["Bearer the-key", f"Bearer {INVALID_KEY}", None]
 
 
+def test_the_comparison_is_public_on_the_recorder_module() -> None:
+    from cometgemini.emulator import record
+
+    assert record.compare_answers is compare_answers and record.Answer is Answer
+    assert record.format_reports is format_reports
+
+
 def test_answers_that_are_not_json() -> None:
     answer = answer_from_response(404, "text/plain; charset=utf-8", b"Not Found")
     assert (answer.status, answer.body, answer.media_type) == (404, "Not Found", "text/plain")
