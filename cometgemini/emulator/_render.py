@@ -163,8 +163,8 @@ def render_events(plan: Plan, u: Usage, max_events: int) -> Iterator[dict[str, A
             stub = "groundingMetadata" in cand.extra
             body = _candidate(cand, index, parts, final, stub)
             _legacy_index(body, family)
-            # 2.0 counts candidate tokens only in the last event; later families in every one (recorded)
-            shown = done + running if final or not prompt_only else 0
+            # 2.0 counts a candidate's tokens only in its last event; later families in every one (recorded)
+            shown = done + running if final or not prompt_only else done
             yield {"candidates": [body], "usageMetadata": _usage(u, plan, shown, image_done if shown else 0),
                    "modelVersion": u.model, "responseId": u.response_id}
         done += cand.tokens

@@ -412,3 +412,22 @@ def test_json_mode_without_schema_uses_the_keys_the_prompt_asks_for(client: http
     }
     data = generate(client, "gemini-2.5-flash", body).json()
     assert set(json.loads(data["candidates"][0]["content"]["parts"][0]["text"])) == {"setup", "punchline"}
+
+
+def test_older_families_as_recorded(client: httpx.Client) -> None:
+    """2.0: no zero index, avgLogprobs, candidate tokens only in each candidate's last stream event."""
+    body = {"contents": [user("hi there")], "generationConfig": {"candidateCount": 2}}
+    answer = generate(client, "gemini-2.0-flash", body).json()
+    assert "index" not in answer["candidates"][0] and answer["candidates"][1]["index"] == 1
+    assert all(c["avgLogprobs"] < 0 for c in answer["candidates"])
+    assert answer["usageMetadata"]["candidatesTokensDetails"]
+    events = stream(client, "gemini-2.0-flash", body)
+    totals = [e["usageMetadata"].get("candidatesTokenCount", 0) for e in events]
+    assert totals == sorted(totals)
+    counted = [("finishReason" in e["candidates"][0], "candidatesTokenCount" in e["usageMetadata"]) for e in events]
+    first_end = counted.index((True, True))
+    assert all(not has for _, has in counted[:first_end])  # nothing counted before the first candidate ends
+    assert all(has for _, has in counted[first_end:])  # the finished one stays counted
+    assert all("avgLogprobs" not in e["candidates"][0] for e in events)
+    later = generate(client, "gemini-2.5-flash", {"contents": [user("hi")]}).json()
+    assert later["candidates"][0]["index"] == 0 and "candidatesTokensDetails" not in later["usageMetadata"]
