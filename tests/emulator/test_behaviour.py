@@ -431,3 +431,16 @@ def test_older_families_as_recorded(client: httpx.Client) -> None:
     assert all("avgLogprobs" not in e["candidates"][0] for e in events)
     later = generate(client, "gemini-2.5-flash", {"contents": [user("hi")]}).json()
     assert later["candidates"][0]["index"] == 0 and "candidatesTokensDetails" not in later["usageMetadata"]
+
+
+def test_signed_code_steps_come_back_valid() -> None:
+    """Gemini 3 signs its executableCode part (recorded); sent back unchanged, strict mode accepts it."""
+    from cometgemini.emulator import serve
+
+    body = {"contents": [user("What is 6 * 7?")], "tools": [{"codeExecution": {}}]}
+    with serve(strict_signatures=True) as emu, httpx.Client(base_url=emu.base_url) as client:
+        parts = generate(client, "gemini-3-flash-preview", body).json()["candidates"][0]["content"]["parts"]
+        assert parts[0]["executableCode"] and parts[0]["thoughtSignature"]
+        history = {**body, "contents": [*body["contents"], {"role": "model", "parts": parts}, user("Thanks!")]}
+        again = generate(client, "gemini-3-flash-preview", history)
+        assert again.status_code == 200 and again.headers["x-emulator-signatures"] == "valid=2"
