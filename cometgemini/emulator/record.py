@@ -197,6 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.base_url or not args.out:
         print("record: --base-url and --out are needed (or --check DIR, or --list)", file=sys.stderr)
         return 2
+    if any("=" not in item for item in args.model):
+        print("record: --model takes ROLE=ID, e.g. --model gemini3=gemini-3-flash-preview", file=sys.stderr)
+        return 2
     models = dict(item.split("=", 1) for item in args.model)
     only = [name.strip() for name in args.only.split(",")] if args.only else None
     key = args.api_key or os.environ.get("COMETAPI_KEY")

@@ -128,6 +128,7 @@ def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsy
     assert main(["--check", str(tmp_path / "rec")]) == 1
     assert "FAIL countTokens_count_tokens_gemini-2.5-flash: same" in capsys.readouterr().out
     assert main([]) == 2
+    assert main(["--base-url", "http://x", "--out", str(tmp_path / "no"), "--model", "gemini-3-pro"]) == 2
 
 
 def test_a_key_echoed_by_a_server_is_not_written(tmp_path: Path) -> None:
