@@ -20,7 +20,7 @@ the recording, ``extra``: only in the answer, ``type``: both, with other types) 
 * the HTTP status and, for errors, ``error.status`` and the message (compared after ``normalize_message``);
 * keys that are not lowerCamelCase outside free-form values (Google answers in camelCase only);
 * the order in which part kinds first appear (``thought`` before ``text``, ``executableCode`` before
-  ``codeExecutionResult``, ...);
+  ``codeExecutionResult``, ...; a bare ``{"text": ""}`` does not count);
 * for streams, the SSE framing (see ``sse_framing``) and where keys sit: a path the recording has in every
   event must be in every event, and one it has only in the last event (``finishReason``) must not come
   earlier.
@@ -322,6 +322,8 @@ def _kind_order(bodies: Iterable[Any]) -> list[str]:
         if not isinstance(candidates, list) or not candidates or not isinstance(candidates[0], dict):
             continue
         for part in (candidates[0].get("content") or {}).get("parts") or []:
+            if part == {"text": ""}:
+                continue  # an empty text part carries nothing; streams hold them anywhere
             kind = part_kind(part)
             if kind not in order:
                 order.append(kind)

@@ -160,7 +160,8 @@ def render_events(plan: Plan, u: Usage, max_events: int) -> Iterator[dict[str, A
             final = number == len(events) - 1
             running = cand.tokens if final else min(cand.tokens, running + sum(_part_tokens(p) for p in parts))
             image_done += sum(IMAGE_OUTPUT_TOKENS for p in parts if "inlineData" in p)
-            stub = "groundingMetadata" in cand.extra
+            # 2.5 sends ``groundingMetadata: {}`` in the events before the last; Gemini 3 does not (recorded)
+            stub = "groundingMetadata" in cand.extra and not u.gemini3
             body = _candidate(cand, index, parts, final, stub)
             _legacy_index(body, family)
             # 2.0 counts a candidate's tokens only in its last event; later families in every one (recorded)

@@ -444,3 +444,12 @@ def test_signed_code_steps_come_back_valid() -> None:
         history = {**body, "contents": [*body["contents"], {"role": "model", "parts": parts}, user("Thanks!")]}
         again = generate(client, "gemini-3-flash-preview", history)
         assert again.status_code == 200 and again.headers["x-emulator-signatures"] == "valid=2"
+
+
+def test_gemini_3_streams_ground_only_the_last_event(client: httpx.Client) -> None:
+    """Recorded: 2.5 sends ``groundingMetadata: {}`` before the last event, Gemini 3 leaves it out."""
+    body = {"contents": [user("Who won the last World Cup? Tell me more.")], "tools": [{"googleSearch": {}}]}
+    events = stream(client, "gemini-3-flash-preview", body)
+    assert len(events) > 2
+    assert all("groundingMetadata" not in e["candidates"][0] for e in events[:-1])
+    assert events[-1]["candidates"][0]["groundingMetadata"]["groundingChunks"]

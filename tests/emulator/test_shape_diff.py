@@ -91,6 +91,10 @@ def test_casing_and_part_order() -> None:
     order = compare_answers("o", Answer(200, _answer([{"text": "t", "thought": True}, {"text": "a"}])),
                             Answer(200, _answer([{"text": "a"}, {"text": "t", "thought": True}])))
     assert any("order" in p for p in order.problems)
+    filler = compare_answers("o", Answer(200, _answer([{"toolCall": {}}, {"text": ""}, {"toolResponse": {}},
+                                                        {"text": "a"}])),
+                             Answer(200, _answer([{"toolCall": {}}, {"toolResponse": {}}, {"text": "a"}])))
+    assert filler.problems == []  # an empty text part is no step of its own
 
 
 def test_sse_framing_is_read_from_the_bytes() -> None:
