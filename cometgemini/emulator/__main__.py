@@ -18,6 +18,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[EmulatorConfig, str, int]
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument("--api-key", default=os.environ.get("COMETAPI_EMULATOR_KEY"),
                         help="require this key (default: $COMETAPI_EMULATOR_KEY; unset = no auth)")
+    parser.add_argument("--auth-errors", choices=["cometapi", "google"], default="cometapi",
+                        help="answer a missing or wrong key as CometAPI (401) or as Google (400 / 403)")
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--replay", metavar="DIR", default=None, help="serve recorded responses from DIR")
     parser.add_argument("--fault", default=None, help="server-wide fault spec, e.g. 503 or 429:0.5s")
@@ -40,7 +42,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[EmulatorConfig, str, int]
                             any_model=args.any_model, cache_min_tokens=args.cache_min_tokens,
                             file_processing_seconds=args.file_processing_seconds,
                             batch_pending_seconds=args.batch_pending_seconds,
-                            batch_running_seconds=args.batch_running_seconds)
+                            batch_running_seconds=args.batch_running_seconds,
+                            auth_errors=args.auth_errors)
     return config, args.host, args.port
 
 

@@ -25,7 +25,7 @@ from ._config import EmulatorConfig
 from ._context import read_context
 from ._continuation import continuation_hop, split_plan
 from ._embed import DEFAULT_DIMENSIONS, embed_text, embedding_input
-from ._errors import ApiError, comet_auth_body, google_error, not_found_message, pretty
+from ._errors import ApiError, comet_auth_body, google_auth_error, google_error, not_found_message, pretty
 from ._faults import HTML_PAGE, Fault, FaultState, error_for
 from ._filestore import FileStore
 from ._models import is_embedding, is_known, list_page, model_resource
@@ -55,7 +55,9 @@ class DroppedConnection(Exception):
 
 
 def _sse(event: Any) -> bytes:
-    return b"data: " + json.dumps(event, separators=(",", ": "), ensure_ascii=False).encode() + b"\r\n\r\n"
+    # Google escapes < and > inside stream events (recorded); both can only occur inside JSON strings.
+    text = json.dumps(event, separators=(",", ": "), ensure_ascii=False)
+    return b"data: " + text.replace("<", "\\u003c").replace(">", "\\u003e").encode() + b"\r\n\r\n"
 
 
 def _json(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -88,10 +90,7 @@ class Emulator:
         expected = self.config.api_key
         if expected is None:
             return True
-        key = request.headers.get("x-goog-api-key")
-        if key is None:
-            auth = request.headers.get("authorization", "")
-            key = auth[7:].strip() if auth[:7].lower() == "bearer " else request.query_params.get("key")
+        key = _key_of(request)
         return key is not None and hmac.compare_digest(key.encode(), expected.encode())
 
     def _request_id(self, seed: str) -> str:
@@ -102,7 +101,9 @@ class Emulator:
         """A resource id as Google writes them: lowercase letters and digits."""
         return hashlib.sha256(f"{seed}:{self._request_id(seed)}".encode()).hexdigest()[:16]
 
-    def _unauthorized(self) -> Response:
+    def _unauthorized(self, request: Request | None = None) -> Response:
+        if self.config.auth_errors == "google" and request is not None:
+            return self._error(google_auth_error(_key_of(request) is not None))
         return _json(comet_auth_body(self._request_id("auth")[:20]), 401)
 
     @staticmethod
@@ -124,7 +125,7 @@ class Emulator:
         if request.path_params["version"] not in _VERSIONS:
             return _json(google_error(404, "Not Found"), 404)
         if not self._authorized(request):
-            return self._unauthorized()
+            return self._unauthorized(request)
         try:
             size = int(request.query_params.get("pageSize", "50"))
         except ValueError:
@@ -144,7 +145,7 @@ class Emulator:
         if request.path_params["version"] not in _VERSIONS:
             return body, _json(google_error(404, "Not Found"), 404)
         if not self._authorized(request):
-            return body, self._unauthorized()
+            return body, self._unauthorized(request)
         return body, None
 
     async def model_route(self, request: Request) -> Response:
@@ -374,6 +375,14 @@ class Emulator:
                 raise ApiError(400, f"* BatchEmbedContentsRequest.requests[{i}].model: unexpected model name "
                                     "format\n")
         return _json({"embeddings": [{"values": _embed_one(r, f"requests[{i}]")} for i, r in enumerate(requests)]})
+
+
+def _key_of(request: Request) -> str | None:
+    key = request.headers.get("x-goog-api-key")
+    if key is None:
+        auth = request.headers.get("authorization", "")
+        key = auth[7:].strip() if auth[:7].lower() == "bearer " else request.query_params.get("key")
+    return key
 
 
 def _embed_one(request: dict[str, Any], where: str) -> list[float]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _tools
-from ._calls import plan_calls
+from ._calls import declarations, plan_calls
 from ._context import Context, short
 from ._prompted import prompted_json
 from ._react import react_step
@@ -211,8 +211,9 @@ def _candidate(ctx: Context, plan: Plan, variant: int, calls: list[tuple[str, di
     if calls:
         parts = _call_parts(ctx, calls, ids)
         tokens = sum(count_text(json.dumps(p["functionCall"], ensure_ascii=False)) for p in parts)
-        return Candidate(lead + parts + steps, "STOP", tokens,
-                         {"finishMessage": "Model generated function call(s)."}, thought_count=len(lead))
+        # finishMessage came after 2.0: none in the 2.0 recordings
+        extra = {} if ctx.info.family in ("1.5", "2.0") else {"finishMessage": "Model generated function call(s)."}
+        return Candidate(lead + parts + steps, "STOP", tokens, extra, thought_count=len(lead))
     cand = Candidate([], thought_count=len(lead))
     if "AUDIO" in _modalities(ctx):
         return _speech(ctx, plan, cand, lead)
@@ -227,11 +228,14 @@ def _candidate(ctx: Context, plan: Plan, variant: int, calls: list[tuple[str, di
     if text:
         _ground(ctx, plan if variant == 0 else Plan([]), cand,
                 "".join(p["text"] for p in body if "text" in p))
+    # Gemini 3 signs its first answer text; so does 2.5 when it thought with functions declared (recorded).
+    signs_text = ctx.info.family == "3" or (ctx.info.family == "2.5" and plan.thoughts > 0
+                                             and bool(declarations(ctx.req)))
     if ctx.info.family == "3":
         cand.trailing_signature = sign_text(ctx.secret, "", ids)
-        first = next((p for p in body if "text" in p), None)
-        if first is not None:
-            first["thoughtSignature"] = sign_text(ctx.secret, first["text"], ids)
+    first = next((p for p in body if "text" in p), None)
+    if signs_text and first is not None:
+        first["thoughtSignature"] = sign_text(ctx.secret, first["text"], ids)
     cand.parts = lead + body
     return cand
 
@@ -271,8 +275,10 @@ def _tool_parts(ctx: Context, plan: Plan, cand: Candidate) -> list[dict[str, Any
         code["id"] = result["id"] = call_id(f"{ctx.digest}:code")
     plan.tool_use += 40 + count_text(code["code"])
     cand.tokens += count_text(code["code"]) + count_text(output)
-    return [{"executableCode": code}, {"codeExecutionResult": result},
-            {"text": f"The code printed {output}.\n\n"}]
+    executable: dict[str, Any] = {"executableCode": code}
+    if ctx.info.family == "3":  # Gemini 3 signs the code step too (recorded)
+        executable["thoughtSignature"] = sign_text(ctx.secret, code["code"])
+    return [executable, {"codeExecutionResult": result}, {"text": f"The code printed {output}.\n\n"}]
 
 
 def _ground(ctx: Context, plan: Plan, cand: Candidate, text: str) -> None:
@@ -285,4 +291,5 @@ def _ground(ctx: Context, plan: Plan, cand: Candidate, text: str) -> None:
         meta = _tools.url_context(ctx.prompt)
         if meta:
             cand.extra["urlContextMetadata"] = meta
+            cand.extra.setdefault("groundingMetadata", _tools.url_grounding(text, meta))
             plan.tool_use += 200 * len(meta["urlMetadata"])

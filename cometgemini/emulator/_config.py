@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 __all__ = ["EmulatorConfig"]
 
@@ -13,7 +14,8 @@ class EmulatorConfig:
     """Settings of one emulator instance.
 
     ``api_key=None`` turns auth off: any key, or none, is accepted. With a key set, a request without it (or
-    with another one) gets CometAPI's 401 envelope.
+    with another one) gets CometAPI's 401 envelope, or with ``auth_errors="google"`` what Google answers:
+    400 ``API_KEY_INVALID`` for a wrong key, 403 ``PERMISSION_DENIED`` for none.
     ``fault`` is a fault spec in the ``x-emulator-fault`` header syntax (see README); it applies to a
     ``fault_rate`` fraction of requests, drawn from a ``random.Random(fault_seed)``.
     """
@@ -46,3 +48,5 @@ class EmulatorConfig:
     """A batch stays ``BATCH_STATE_PENDING`` this long after it is created..."""
     batch_running_seconds: float = 1.0
     """...then ``BATCH_STATE_RUNNING`` this long, then ``BATCH_STATE_SUCCEEDED`` with its results."""
+    auth_errors: Literal["cometapi", "google"] = "cometapi"
+    """Whose answer a missing or wrong key gets: CometAPI's (401) or Google's (400 / 403)."""

@@ -9,6 +9,7 @@ __all__ = [
     "STATUS_NAMES",
     "ApiError",
     "comet_auth_body",
+    "google_auth_error",
     "google_error",
     "not_found_message",
     "pretty",
@@ -55,9 +56,25 @@ def comet_auth_body(request_id: str) -> dict[str, Any]:
                       "param": "", "code": ""}}
 
 
+def google_auth_error(has_key: bool) -> ApiError:
+    """What Google answers a bad key (400 API_KEY_INVALID) or no key at all (403), as recorded."""
+    if not has_key:
+        return ApiError(403, "Method doesn't allow unregistered callers (callers without established identity). "
+                             "Please use API Key or other form of API consumer identity to call this API.")
+    message = "API key not valid. Please pass a valid API key."
+    details: list[dict[str, Any]] = [
+        {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com",
+         "metadata": {"service": "generativelanguage.googleapis.com"}},
+        {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": message},
+    ]
+    return ApiError(400, message, details=details)
+
+
 def not_found_message(model: str, method: str) -> str:
+    # Recorded wording: generateContent names ``ModelService.ListModels``, the other methods ``ListModels``.
+    lister = "ModelService.ListModels" if method == "generateContent" else "ListModels"
     return (f"models/{model} is not found for API version v1beta, or is not supported for {method}. "
-            "Call ModelService.ListModels to see the list of available models and their supported methods.")
+            f"Call {lister} to see the list of available models and their supported methods.")
 
 
 _ENCODE_STR: Any = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring

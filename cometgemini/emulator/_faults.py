@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import ApiError, not_found_message
+from ._errors import ApiError, google_auth_error, not_found_message
 
 __all__ = ["KINDS", "Fault", "FaultState", "error_for", "parse_fault"]
 
@@ -110,9 +110,7 @@ def error_for(fault: Fault, model: str, method: str) -> ApiError | None:
     if kind == "400":
         return ApiError(400, "Request contains an invalid argument.")
     if kind == "403":
-        return ApiError(403, "Method doesn't allow unregistered callers (callers without established "
-                             "identity). Please use API Key or other form of API consumer identity to call "
-                             "this API.")
+        return google_auth_error(has_key=False)
     if kind == "404":
         return ApiError(404, not_found_message(model or "unknown-model", method or "generateContent"))
     return None

@@ -43,9 +43,8 @@ def is_known(model: str, any_model: bool = False) -> bool:
 def model_resource(model: str) -> dict[str, Any]:
     info = model_info(model)
     embedding = is_embedding(model)
-    out: dict[str, Any] = {
+    out: dict[str, Any] = {  # no baseModelId: Google's list answers leave it out (recorded)
         "name": f"models/{model}",
-        "baseModelId": model,
         "version": "001",
         "displayName": model.replace("-", " ").title(),
         "description": f"{model} served by the cometgemini emulator",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .._catalog import model_info
 from ._behaviour import Candidate, Plan
 from ._tokens import AUDIO_OUTPUT_TOKENS, IMAGE_OUTPUT_TOKENS, count_request, count_text, details
 
@@ -44,7 +45,8 @@ def _usage(u: Usage, plan: Plan, candidates: int, image: int = 0, audio: int = 0
     out["promptTokensDetails"] = details(u.prompt)
     if u.cached:
         out["cacheTokensDetails"] = details(u.cache_details or {"TEXT": u.cached})
-    if candidates:
+    # Only 2.0 details the candidate tokens of a text answer; later models only when media came out.
+    if candidates and (image or audio or model_info(u.model).family == "2.0"):
         cand = [{"modality": "TEXT", "tokenCount": max(candidates - image - audio, 0)}] if candidates > audio else []
         if image:
             cand.append({"modality": "IMAGE", "tokenCount": image})
@@ -84,11 +86,22 @@ def _candidate(cand: Candidate, index: int, parts: list[dict[str, Any]], final: 
     return out
 
 
+def _legacy_index(candidate: dict[str, Any], family: str) -> None:
+    # 1.5 and 2.0 leave out a zero index like any zero value; 2.5 and later send ``index: 0`` (recorded).
+    if family in ("1.5", "2.0") and candidate.get("index") == 0:
+        del candidate["index"]
+
+
 def render_response(plan: Plan, u: Usage) -> dict[str, Any]:
     if plan.blocked:
         return {"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}, "usageMetadata": _usage(u, plan, 0),
                 "modelVersion": u.model, "responseId": u.response_id}
     candidates = [_candidate(c, i, c.parts, True, False) for i, c in enumerate(plan.candidates)]
+    family = model_info(u.model).family
+    for cand, planned in zip(candidates, plan.candidates, strict=True):
+        _legacy_index(cand, family)
+        if family == "2.0":  # 2.0 reports avgLogprobs unasked (recorded), not in streams
+            cand["avgLogprobs"] = -round(1.0 / (40 + planned.tokens), 12)
     tokens = sum(c.tokens for c in plan.candidates)
     return {"candidates": candidates, "usageMetadata": _usage(u, plan, tokens, plan.image_tokens, plan.audio_tokens),
             "modelVersion": u.model, "responseId": u.response_id}
@@ -119,7 +132,10 @@ def _chunks(cand: Candidate, max_events: int, gemini3: bool) -> list[list[dict[s
         elif "text" in part and not part.get("thought"):
             pieces = _CHUNK.findall(part["text"]) or [""]
             step = -(-len(pieces) // max_events) if len(pieces) > max_events else 1
-            events.extend([{"text": "".join(pieces[i:i + step])}] for i in range(0, len(pieces), step))
+            deltas = [{"text": "".join(pieces[i:i + step])} for i in range(0, len(pieces), step)]
+            if "thoughtSignature" in part and not gemini3:  # 2.5 keeps it on the first delta (recorded)
+                deltas[0]["thoughtSignature"] = part["thoughtSignature"]
+            events.extend([delta] for delta in deltas)
         else:
             events.append([part])
     if gemini3:
@@ -137,6 +153,8 @@ def render_events(plan: Plan, u: Usage, max_events: int) -> Iterator[dict[str, A
         return
     done = 0
     image_done = audio_done = 0
+    family = model_info(u.model).family
+    prompt_only = family == "2.0"
     for index, cand in enumerate(plan.candidates):
         events = _chunks(cand, max_events, u.gemini3) if cand.parts else [[]]
         running = 0
@@ -145,8 +163,13 @@ def render_events(plan: Plan, u: Usage, max_events: int) -> Iterator[dict[str, A
             running = cand.tokens if final else min(cand.tokens, running + sum(_part_tokens(p) for p in parts))
             image_done += sum(IMAGE_OUTPUT_TOKENS for p in parts if "inlineData" in p and not _is_audio(p))
             audio_done += sum(AUDIO_OUTPUT_TOKENS for p in parts if "inlineData" in p and _is_audio(p))
-            stub = "groundingMetadata" in cand.extra
+            # 2.5 sends ``groundingMetadata: {}`` in the events before the last; Gemini 3 does not (recorded)
+            stub = "groundingMetadata" in cand.extra and not u.gemini3
             body = _candidate(cand, index, parts, final, stub)
-            yield {"candidates": [body], "usageMetadata": _usage(u, plan, done + running, image_done, audio_done),
+            _legacy_index(body, family)
+            # 2.0 counts a candidate's tokens only in its last event; later families in every one (recorded)
+            shown = done + running if final or not prompt_only else done
+            yield {"candidates": [body], "usageMetadata": _usage(u, plan, shown, image_done if shown else 0,
+                                                                 audio_done if shown else 0),
                    "modelVersion": u.model, "responseId": u.response_id}
         done += cand.tokens

@@ -42,7 +42,7 @@ def _guarded(emulator: Emulator, handler: Handler, *, auth: bool = True, raw: bo
         if request.path_params["version"] not in _VERSIONS:
             return json_response(google_error(404, "Not Found"))
         if auth and not emulator._authorized(request):
-            return emulator._unauthorized()
+            return emulator._unauthorized(request)
         try:
             return await handler(request, body)
         except ApiError as err:

@@ -106,6 +106,8 @@ def check_signature(secret: str, sig: Any, part: dict[str, Any], steps: tuple[st
         what = _with_steps("text:" + part["text"], steps)
     elif step is not None:
         what = step
+    elif isinstance(part.get("executableCode"), dict):  # signed like a text part over its code
+        what = "text:" + str(part["executableCode"].get("code", ""))
     else:
         return "foreign"
     return "valid" if hmac.compare_digest(raw, _MAGIC + _digest(secret, what)) else "foreign"

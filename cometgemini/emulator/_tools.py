@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = [
     "AUDIO_MIME", "AUDIO_SECONDS", "code_execution", "grounding", "pcm_base64", "png_base64", "search_steps",
-    "url_context",
+    "url_context", "url_grounding",
 ]
 
 AUDIO_MIME = "audio/L16;codec=pcm;rate=24000"
@@ -100,6 +100,13 @@ def url_context(prompt: str) -> dict[str, Any] | None:
         return None
     return {"urlMetadata": [{"retrievedUrl": u, "urlRetrievalStatus": "URL_RETRIEVAL_STATUS_SUCCESS"}
                             for u in urls]}
+
+
+def url_grounding(text: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """``groundingMetadata`` of a urlContext answer: one web chunk per page read, supports into ``text``."""
+    chunks = [{"web": {"uri": entry["retrievedUrl"], "title": entry["retrievedUrl"].split("//", 1)[-1]}}
+              for entry in meta["urlMetadata"]]
+    return {"groundingChunks": chunks, "groundingSupports": _supports(text, len(chunks))}
 
 
 def _evaluate(node: ast.AST) -> float:

@@ -199,6 +199,16 @@ def _check_generation(gen: dict[str, Any], tool_config: dict[str, Any], info: Mo
         raise ApiError(400, "* GenerateContentRequest.generation_config.candidate_count: "
                             "must be between 1 and 8.\n")
     _check_thinking(gen.get("thinkingConfig") or {}, info)
+    _check_penalties(gen, info)
+
+
+def _check_penalties(gen: dict[str, Any], info: ModelInfo) -> None:
+    # Only the 2.0 family takes penalties; later models refuse any value but 0, which is not checked
+    # (recorded for gemini-2.5-flash; the same reported for 2.5 Pro and the 3 family).
+    if info.family in ("2.0", "unknown"):
+        return
+    if any(gen.get(key) not in (None, 0) for key in ("presencePenalty", "frequencyPenalty")):
+        raise ApiError(400, f"Penalty is not enabled for models/{info.model}")
 
 
 def _check_thinking(thinking: dict[str, Any], info: ModelInfo) -> None:

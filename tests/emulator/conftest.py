@@ -12,7 +12,28 @@ import pytest
 
 from cometgemini._types import GenerateContentResponse
 from cometgemini.emulator import EmulatorServer, serve
-from tests._fixtures import FIXTURES, fixture_names
+from cometgemini.emulator._conformance import format_reports
+from tests._fixtures import FIXTURES, REPO, fixture_names
+
+from ._recorded import REPORTS
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Write the conformance report of this run (differences and extra keys of every exchange)."""
+    if not REPORTS:
+        return
+    target = REPO / "build" / "emulator-conformance.md"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(format_reports(REPORTS, title="Emulator vs tests/fixtures/gemini-api"), encoding="utf-8")
+    failing = [r.name for r in REPORTS if not r.ok]
+    extra = sum(1 for r in REPORTS if r.extra)
+    terminalreporter.write_sep("-", "emulator shape conformance")
+    terminalreporter.write_line(f"{len(REPORTS)} recorded answers compared: {len(REPORTS) - len(failing)} in the "
+                                f"recorded shape ({extra} with extra keys), {len(failing)} not; "
+                                f"tables in {target.relative_to(REPO)}")
+    for name in failing:
+        why = " (a Vertex AI capture: differs by design)" if name.startswith("VERTEX_") else ""
+        terminalreporter.write_line(f"  differs: {name}{why}")
 
 
 @pytest.fixture(scope="session")

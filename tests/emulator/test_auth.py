@@ -40,3 +40,16 @@ def test_auth() -> None:
 def test_no_key_configured_accepts_anything(client: httpx.Client) -> None:
     assert client.post(_URL, json=_BODY).status_code == 200
     assert client.post(_URL, json=_BODY, headers={"x-goog-api-key": "anything"}).status_code == 200
+
+
+def test_google_style_auth_errors() -> None:
+    """``auth_errors="google"``: Google's recorded answers, 400 API_KEY_INVALID for a wrong key, 403 for none."""
+    with serve(api_key="sk-right-key-123", auth_errors="google") as emu, \
+            httpx.Client(base_url=emu.base_url) as client:
+        wrong = client.post(_URL, json=_BODY, headers={"authorization": "Bearer sk-wrong-key-456"})
+        assert wrong.status_code == 400 and "sk-wrong" not in wrong.text
+        error = wrong.json()["error"]
+        assert error["status"] == "INVALID_ARGUMENT" and error["details"][0]["reason"] == "API_KEY_INVALID"
+        missing = client.get("/v1beta/models")
+        assert missing.status_code == 403 and missing.json()["error"]["status"] == "PERMISSION_DENIED"
+        assert client.post(_URL, json=_BODY, headers={"x-goog-api-key": "sk-right-key-123"}).status_code == 200

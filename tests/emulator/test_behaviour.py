@@ -80,7 +80,7 @@ def test_max_tokens_stop_sequences_candidate_count(client: httpx.Client) -> None
     many = generate(client, "gemini-2.0-flash", {"contents": [user("hi")],
                                                  "generationConfig": {"candidateCount": 3}}).json()
     check_response(many)
-    assert [c["index"] for c in many["candidates"]] == [0, 1, 2]
+    assert [c.get("index", 0) for c in many["candidates"]] == [0, 1, 2]  # 2.0 omits a zero index
     assert len({_text({"candidates": [c]}) for c in many["candidates"]}) == 3
 
 
@@ -414,3 +414,44 @@ def test_json_mode_without_schema_uses_the_keys_the_prompt_asks_for(client: http
     }
     data = generate(client, "gemini-2.5-flash", body).json()
     assert set(json.loads(data["candidates"][0]["content"]["parts"][0]["text"])) == {"setup", "punchline"}
+
+
+def test_older_families_as_recorded(client: httpx.Client) -> None:
+    """2.0: no zero index, avgLogprobs, candidate tokens only in each candidate's last stream event."""
+    body = {"contents": [user("hi there")], "generationConfig": {"candidateCount": 2}}
+    answer = generate(client, "gemini-2.0-flash", body).json()
+    assert "index" not in answer["candidates"][0] and answer["candidates"][1]["index"] == 1
+    assert all(c["avgLogprobs"] < 0 for c in answer["candidates"])
+    assert answer["usageMetadata"]["candidatesTokensDetails"]
+    events = stream(client, "gemini-2.0-flash", body)
+    totals = [e["usageMetadata"].get("candidatesTokenCount", 0) for e in events]
+    assert totals == sorted(totals)
+    counted = [("finishReason" in e["candidates"][0], "candidatesTokenCount" in e["usageMetadata"]) for e in events]
+    first_end = counted.index((True, True))
+    assert all(not has for _, has in counted[:first_end])  # nothing counted before the first candidate ends
+    assert all(has for _, has in counted[first_end:])  # the finished one stays counted
+    assert all("avgLogprobs" not in e["candidates"][0] for e in events)
+    later = generate(client, "gemini-2.5-flash", {"contents": [user("hi")]}).json()
+    assert later["candidates"][0]["index"] == 0 and "candidatesTokensDetails" not in later["usageMetadata"]
+
+
+def test_signed_code_steps_come_back_valid() -> None:
+    """Gemini 3 signs its executableCode part (recorded); sent back unchanged, strict mode accepts it."""
+    from cometgemini.emulator import serve
+
+    body = {"contents": [user("What is 6 * 7?")], "tools": [{"codeExecution": {}}]}
+    with serve(strict_signatures=True) as emu, httpx.Client(base_url=emu.base_url) as client:
+        parts = generate(client, "gemini-3-flash-preview", body).json()["candidates"][0]["content"]["parts"]
+        assert parts[0]["executableCode"] and parts[0]["thoughtSignature"]
+        history = {**body, "contents": [*body["contents"], {"role": "model", "parts": parts}, user("Thanks!")]}
+        again = generate(client, "gemini-3-flash-preview", history)
+        assert again.status_code == 200 and again.headers["x-emulator-signatures"] == "valid=2"
+
+
+def test_gemini_3_streams_ground_only_the_last_event(client: httpx.Client) -> None:
+    """Recorded: 2.5 sends ``groundingMetadata: {}`` before the last event, Gemini 3 leaves it out."""
+    body = {"contents": [user("Who won the last World Cup? Tell me more.")], "tools": [{"googleSearch": {}}]}
+    events = stream(client, "gemini-3-flash-preview", body)
+    assert len(events) > 2
+    assert all("groundingMetadata" not in e["candidates"][0] for e in events[:-1])
+    assert events[-1]["candidates"][0]["groundingMetadata"]["groundingChunks"]
