@@ -213,7 +213,12 @@ def _candidate(ctx: Context, plan: Plan, variant: int, calls: list[tuple[str, di
         tokens = sum(count_text(json.dumps(p["functionCall"], ensure_ascii=False)) for p in parts)
         # finishMessage came after 2.0: none in the 2.0 recordings
         extra = {} if ctx.info.family in ("1.5", "2.0") else {"finishMessage": "Model generated function call(s)."}
-        return Candidate(lead + parts + steps, "STOP", tokens, extra, thought_count=len(lead))
+        # as recorded: a fresh question is called on first and searched after; with a function's result in
+        # hand, the model looks the rest up before its next call
+        body = steps + parts if ctx.responses else parts + steps
+        if steps:
+            plan.tool_use += 60 + count_text(ctx.prompt)  # what the search read, as for a grounded answer
+        return Candidate(lead + body, "STOP", tokens, extra, thought_count=len(lead))
     cand = Candidate([], thought_count=len(lead))
     if "AUDIO" in _modalities(ctx):
         return _speech(ctx, plan, cand, lead)
@@ -242,11 +247,11 @@ def _candidate(ctx: Context, plan: Plan, variant: int, calls: list[tuple[str, di
 
 def _search_steps(ctx: Context, calling: bool) -> list[dict[str, Any]]:
     """With ``includeServerSideToolInvocations`` on Gemini 3, a Google Search step as its own signed
-    ``toolCall`` / ``toolResponse`` parts, once per turn: before the text answer, or after the function calls
-    when the prompt asks to search (as recorded: calls first, then the step)."""
+    ``toolCall`` / ``toolResponse`` parts, once per turn: before the text answer; next to function calls when
+    the prompt asks to search, or when a function's result came back and the model calls again (as recorded)."""
     if not (ctx.server_steps and ctx.info.family == "3" and "googleSearch" in ctx.tools) or ctx.searched:
         return []
-    if calling and not _ASKS_SEARCH.search(ctx.prompt):
+    if calling and not (_ASKS_SEARCH.search(ctx.prompt) or ctx.responses):
         return []
     call, response = _tools.search_steps(ctx.prompt, call_id(f"{ctx.digest}:search"))
     steps: list[dict[str, Any]] = [{"toolCall": call}, {"toolResponse": response}]

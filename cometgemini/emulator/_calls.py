@@ -14,6 +14,9 @@ _ASKS = re.compile(r"\b(call|calls|invoke|use (a|the|your|some) (tool|function)s
 _GENERIC = frozenset({"get", "set", "fetch", "find", "lookup", "look", "up", "search", "query", "do", "run", "make",
                       "tool", "function", "info", "data", "current", "the", "a", "an", "of", "for", "by", "to",
                       "and", "or", "with", "from", "list", "all", "new", "value", "result"})
+_ARITHMETIC = re.compile(r"\d\s*[-+*/×]\s*\d")
+_MATH_WORDS = frozenset({"calculator", "calculate", "calc", "math", "arithmetic", "compute", "evaluate", "add",
+                         "sum", "multiply"})
 _REPEAT = {"twice": 2, "two times": 2, "2 times": 2, "three times": 3, "thrice": 3, "3 times": 3}
 
 
@@ -62,8 +65,10 @@ def _topic_words(name: str) -> set[str]:
 
 def _on_topic(prompt: str, names: list[str]) -> list[str]:
     """Declared functions whose distinctive words the prompt uses (a real model calls ``get_weather`` when
-    asked about the weather, without being told its name)."""
+    asked about the weather, without being told its name, and a ``calculator`` when asked for 2+2)."""
     words = set(re.findall(r"[a-z0-9]+", prompt.lower()))
+    if _ARITHMETIC.search(prompt):
+        words |= _MATH_WORDS
     return [n for n in names if _topic_words(n) & words]
 
 
