@@ -106,17 +106,27 @@ def test_the_report_filter_only_lets_llamaindex_own_loop_through() -> None:
     assert _reported(loop_block, allow_llamaindex_loop=False) == loop_block
 
 
+@pytest.fixture(scope="module")
+def own_emulator() -> Iterator[Any]:
+    """An emulator for the socket-counting tests alone: on the session's, other tests' clients may still hold
+    connections of their own, and the counts would be theirs too."""
+    from cometgemini.emulator import serve
+
+    with serve(api_key="test-key") as server:
+        yield server
+
+
 def _sockets_to(port: int) -> int:
     return sum(1 for c in psutil.Process().net_connections("tcp")
                if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED)
 
 
 @pytest.mark.filterwarnings("error::ResourceWarning")
-def test_a_service_moving_between_loops_keeps_one_pool_open(emulator: Any) -> None:
+def test_a_service_moving_between_loops_keeps_one_pool_open(own_emulator: Any) -> None:
     """A worker that runs each job on a new loop and closes it: the pools of closed loops are closed as the
     client meets the next loop, so sockets do not pile up, and nothing is left after ``close()``."""
-    port = int(emulator.base_url.rsplit(":", 1)[1])
-    llm = ChatCometGemini(model=MODEL, api_key="test-key", base_url=emulator.base_url)
+    port = int(own_emulator.base_url.rsplit(":", 1)[1])
+    llm = ChatCometGemini(model=MODEL, api_key="test-key", base_url=own_emulator.base_url)
     open_counts = []
     for _ in range(8):
         loop = asyncio.new_event_loop()
@@ -130,11 +140,11 @@ def test_a_service_moving_between_loops_keeps_one_pool_open(emulator: Any) -> No
 
 
 @pytest.mark.filterwarnings("error::ResourceWarning")
-def test_threads_sharing_a_model_each_keep_their_own_pool(emulator: Any) -> None:
+def test_threads_sharing_a_model_each_keep_their_own_pool(own_emulator: Any) -> None:
     """Two threads, each running its own loop at the same time with one shared client: each keeps its pool
     (no swapping one out while the other is mid-request), and closing the client closes both."""
-    port = int(emulator.base_url.rsplit(":", 1)[1])
-    client = cg.CometGeminiClient("test-key", base_url=emulator.base_url)
+    port = int(own_emulator.base_url.rsplit(":", 1)[1])
+    client = cg.CometGeminiClient("test-key", base_url=own_emulator.base_url)
     ready, answers, errors = threading.Barrier(2), [], []
 
     async def four() -> list[Any]:
@@ -164,11 +174,11 @@ def test_threads_sharing_a_model_each_keep_their_own_pool(emulator: Any) -> None
 
 
 @pytest.mark.filterwarnings("error::ResourceWarning")
-async def test_aclose_closes_the_pools_of_other_loops_too(emulator: Any) -> None:
+async def test_aclose_closes_the_pools_of_other_loops_too(own_emulator: Any) -> None:
     """A pool opened on a loop that is idle now (a user's loop run with run_until_complete from a thread)
     is closed by ``aclose()`` on another loop, through that loop."""
-    port = int(emulator.base_url.rsplit(":", 1)[1])
-    client = cg.CometGeminiClient("test-key", base_url=emulator.base_url)
+    port = int(own_emulator.base_url.rsplit(":", 1)[1])
+    client = cg.CometGeminiClient("test-key", base_url=own_emulator.base_url)
     other = asyncio.new_event_loop()
     try:
         await asyncio.to_thread(lambda: other.run_until_complete(client.agenerate(MODEL, BODY)))
@@ -184,11 +194,11 @@ async def test_aclose_closes_the_pools_of_other_loops_too(emulator: Any) -> None
 
 
 @pytest.mark.filterwarnings("error::ResourceWarning")
-async def test_an_abandoned_stream_hands_back_its_connection(emulator: Any) -> None:
+async def test_an_abandoned_stream_hands_back_its_connection(own_emulator: Any) -> None:
     """Streams left after their first chunk: each closes its connection (it was not read to the end), so the
     number of open sockets does not grow, and later calls are answered."""
-    port = int(emulator.base_url.rsplit(":", 1)[1])
-    llm = ChatCometGemini(model=MODEL, api_key="test-key", base_url=emulator.base_url)
+    port = int(own_emulator.base_url.rsplit(":", 1)[1])
+    llm = ChatCometGemini(model=MODEL, api_key="test-key", base_url=own_emulator.base_url)
     for _ in range(5):
         stream = llm.astream("[[words:3000]]")
         async for chunk in stream:
