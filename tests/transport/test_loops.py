@@ -36,9 +36,10 @@ BODY = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
 LONG = {"contents": [{"role": "user", "parts": [{"text": "[[words:3000]]"}]}]}
 # LlamaIndex's own ``asyncio_run`` runs on the thread's default loop (``asyncio.get_event_loop()``) and never
 # closes it; ``asyncio.run`` later drops it. That loop (with its self-pipe, two AF_UNIX sockets) is reported
-# when collected. It is not ours: our pool on it is closed before then.
+# when collected. It is not ours: our pool on it is closed before then. (Python 3.10 writes the family as
+# ``AddressFamily.AF_UNIX``, later versions as ``1``.)
 _LLAMAINDEX_LOOP = re.compile(r"ResourceWarning: unclosed (event loop <_UnixSelectorEventLoop running=False "
-                              r"closed=False|<socket\.socket fd=\d+, family=1,)")
+                              r"closed=False|<socket\.socket fd=\d+, family=(1|AddressFamily\.AF_UNIX),)")
 
 
 def _reported(stderr: str, allow_llamaindex_loop: bool) -> str:
@@ -101,8 +102,14 @@ def test_the_report_filter_only_lets_llamaindex_own_loop_through() -> None:
                   "debug=False>\n")
     ours = ("Exception ignored in: <socket.socket fd=11, family=2, type=1, proto=6>\nResourceWarning: unclosed "
             "<socket.socket fd=11, family=2, type=1, proto=6>\n")
+    self_pipe_310 = ("Exception ignored in: <socket.socket fd=4, family=AddressFamily.AF_UNIX, type=SocketKind"
+                     ".SOCK_STREAM, proto=0>\nResourceWarning: unclosed <socket.socket fd=4, family=AddressFamily"
+                     ".AF_UNIX, type=SocketKind.SOCK_STREAM, proto=0>\n")
+    ours_310 = ours.replace("family=2, type=1", "family=AddressFamily.AF_INET, type=SocketKind.SOCK_STREAM")
     assert _reported(loop_block, allow_llamaindex_loop=True) == ""
+    assert _reported(loop_block + self_pipe_310, allow_llamaindex_loop=True) == ""
     assert _reported(loop_block + ours, allow_llamaindex_loop=True) == ours
+    assert _reported(self_pipe_310 + ours_310, allow_llamaindex_loop=True) == ours_310
     assert _reported(loop_block, allow_llamaindex_loop=False) == loop_block
 
 
