@@ -113,7 +113,7 @@ class StructuredOutputParser(JsonOutputParser):
 
     @classmethod
     def get_lc_namespace(cls) -> list[str]:
-        return ["langchain_cometgemini", "_structured"]
+        return ["langchain_cometgemini", "output_parsers"]  # its public home, which ``loads`` imports
 
     @property
     def _type(self) -> str:

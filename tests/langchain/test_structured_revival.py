@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from cometgemini.emulator import EmulatorServer, serve
 from langchain_cometgemini import ChatCometGemini
-from langchain_cometgemini._structured import StructuredOutputParser
+from langchain_cometgemini.output_parsers import StructuredOutputParser
 
 pytestmark = pytest.mark.filterwarnings("ignore::langchain_core._api.beta_decorator.LangChainBetaWarning")
 KEY = "sk-revive-123"
@@ -38,6 +38,7 @@ def emu() -> Iterator[EmulatorServer]:
 def revived(runnable: Any) -> Any:
     text = dumps(runnable)
     assert KEY not in text and "not_implemented" not in text
+    assert '"id": ["langchain_cometgemini", "output_parsers", "StructuredOutputParser"]' in text
     return loads(text, secrets_map={"COMETAPI_KEY": KEY}, valid_namespaces=["langchain_cometgemini"],
                  allowed_objects=[RunnableSequence, RunnableBinding, ChatCometGemini, StructuredOutputParser])
 
