@@ -52,7 +52,7 @@ from ._exceptions import (
 )
 from ._files import Status
 from ._http import Answer, parse_answer
-from ._resources import Flow, Resource, pages, poll, resource_name
+from ._resources import Flow, Resource, poll, resource_name
 from ._types import GenerateContentRequest, GenerateContentResponse, WireModel, to_wire
 
 __all__ = [
@@ -344,9 +344,7 @@ class Batches(Resource):
         return await self.arun(self._get(name))
 
     def _list(self, page_size: int) -> Flow[builtins.list[BatchJob]]:
-        return pages(self.call("GET", "batches", query={"pageSize": page_size}),
-                     lambda token: self.call("GET", "batches", query={"pageSize": page_size, "pageToken": token}),
-                     "operations", BatchJob)
+        return self.pages("batches", {"pageSize": page_size}, "operations", BatchJob)
 
     def list(self, *, page_size: int = 100) -> builtins.list[BatchJob]:
         """Every batch of the project, newest first as the API orders them, all pages."""

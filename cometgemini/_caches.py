@@ -36,7 +36,7 @@ from pydantic import Field
 from ._cache_fit import forget, holds_of, remember
 from ._catalog import normalize_model
 from ._http import parse_answer
-from ._resources import Flow, Resource, duration, pages, resource_name
+from ._resources import Flow, Resource, duration, resource_name
 from ._types import Content, Part, Tool, ToolConfig, WireModel, to_wire
 
 __all__ = [
@@ -245,9 +245,7 @@ class Caches(Resource):
         if page_size is not None and (isinstance(page_size, bool) or not 1 <= page_size <= 1000):
             raise ValueError(f"page_size must be 1..1000, got {page_size!r}")
         query: dict[str, str | int] = {} if page_size is None else {"pageSize": page_size}
-        return pages(self.call("GET", COLLECTION, query=query),
-                     lambda token: self.call("GET", COLLECTION, query={**query, "pageToken": token}),
-                     COLLECTION, CachedContent)
+        return self.pages(COLLECTION, query, COLLECTION, CachedContent)
 
     def list(self, *, page_size: int | None = None) -> builtins.list[CachedContent]:
         """Every live cache of this key, all pages walked (``page_size`` per request)."""

@@ -38,7 +38,7 @@ from pydantic import BaseModel, Field
 
 from ._exceptions import CometGeminiError, MalformedResponseError
 from ._http import Answer, Call, parse_answer
-from ._resources import Flow, Resource, pages, poll, resource_name
+from ._resources import Flow, Resource, poll, resource_name
 from ._types import WireModel
 
 __all__ = [
@@ -307,9 +307,7 @@ class Files(Resource):
         return await self.arun(self._get(name))
 
     def _list(self, page_size: int) -> Flow[builtins.list[File]]:
-        return pages(self.call("GET", "files", query={"pageSize": page_size}),
-                     lambda token: self.call("GET", "files", query={"pageSize": page_size, "pageToken": token}),
-                     "files", File)
+        return self.pages("files", {"pageSize": page_size}, "files", File)
 
     def list(self, *, page_size: int = 100) -> builtins.list[File]:
         """Every file of the project (the key's), all pages (``page_size`` per request, at most 100)."""

@@ -68,7 +68,6 @@ __all__ = [
     "explain_unserved",
     "html_in_place_of_json",
     "is_html",
-    "pages",
     "parse_answer",
     "poll",
     "resource_name",
@@ -185,6 +184,20 @@ class Resource:
             data = body
         return Call(method, self.url(path, query, prefix=prefix), data, tuple((headers or {}).items()))
 
+    def pages(self, path: str, query: Mapping[str, str | int], key: str, model: type[M]) -> Flow[list[M]]:
+        """Every item of the paged list at ``path`` (``{key: [...], "nextPageToken": ...}``), page after page:
+        each page is asked with ``query`` and the token the page before gave. A page that is not a JSON object
+        (an HTML page from a gateway) is a ``MalformedResponseError``, as any other answer would be."""
+        items: list[M] = []
+        token: str | None = None
+        while True:
+            answer: Answer = yield self.call("GET", path, query={**query, **({"pageToken": token} if token else {})})
+            page = parse_answer(_Page, answer) if answer.content.strip() else _Page()
+            items.extend(model.model_validate(item) for item in (page.model_extra or {}).get(key) or [])
+            token = page.nextPageToken
+            if not token:
+                return items
+
     def run(self, flow: Flow[T]) -> T:
         with explain_unserved(self.collection, self._client.base_url):
             return drive(self._client, flow)
@@ -199,22 +212,6 @@ class _Page(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     nextPageToken: str | None = None
-
-
-def pages(first: Call, next_call: Callable[[str], Call], key: str, model: type[M]) -> Flow[list[M]]:
-    """Every item of a paged list (``{key: [...], "nextPageToken": ...}``), page after page.
-    ``next_call(token)`` builds the call for the page after ``token``. A page that is not a JSON object (an
-    HTML page from a gateway) is a ``MalformedResponseError``, as any other answer would be."""
-    items: list[M] = []
-    call = first
-    while True:
-        answer: Answer = yield call
-        page = parse_answer(_Page, answer) if answer.content.strip() else _Page()
-        items.extend(model.model_validate(item) for item in (page.model_extra or {}).get(key) or [])
-        token = page.nextPageToken
-        if not token:
-            return items
-        call = next_call(token)
 
 
 class WaitTimeoutError(CometGeminiError, TimeoutError):

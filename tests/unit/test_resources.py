@@ -25,7 +25,6 @@ from cometgemini._resources import (
     ResourceNotSupportedError,
     Sleep,
     duration,
-    pages,
     parse_answer,
     resource_name,
 )
@@ -49,9 +48,7 @@ class Widgets(Resource):
         return await self.arun(self._get(name))
 
     def _list(self) -> Flow[list[Widget]]:
-        return pages(self.call("GET", "widgets", query={"pageSize": 2}),
-                     lambda token: self.call("GET", "widgets", query={"pageSize": 2, "pageToken": token}),
-                     "widgets", Widget)
+        return self.pages("widgets", {"pageSize": 2}, "widgets", Widget)
 
     def list(self) -> list[Widget]:
         return self.run(self._list())
