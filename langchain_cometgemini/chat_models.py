@@ -7,6 +7,7 @@ shared by every call (connection pooling), never serialized, and rebuilt after u
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -404,9 +405,13 @@ class ChatCometGemini(KeyedSerializable, BaseChatModel):
         model, request = self._stream_request(messages, stop, kwargs)
         request = await self._afiles(request)
         converter = StreamConverter(model, expects_blocks(request))
+        # aclosing: closing this stream closes the client's at once (its connection with it), not a loop
+        # iteration later through the finalizer hook of a dropped generator
+        events = self.client.astream(model, request, max_continuations=self.max_continuations)
         with lc_errors():
-            async for event in self.client.astream(model, request, max_continuations=self.max_continuations):
-                yield converter.convert(event)
+            async with contextlib.aclosing(events):
+                async for event in events:
+                    yield converter.convert(event)
 
     # ------------------------------------------------------------------ Batch mode
 
