@@ -7,6 +7,7 @@ client and never start an event loop, so they work inside a running one (Jupyter
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -47,6 +48,7 @@ from cometgemini._tool_combination import apply_tool_combination, merge_tool_con
 from cometgemini._types import Content, GenerateContentRequest, GenerateContentResponse, ToolConfig, to_wire
 
 from . import _batch, _structured
+from ._closing import made, owning
 from ._messages import message_from_response, raw_response, response_kwargs, to_contents
 from ._request import FRAMEWORK_KWARGS, request_settings, thinking_config
 from ._server_tools import STEPS_KEY, drop_block
@@ -356,9 +358,11 @@ class CometGemini(FunctionCallingLLM):
 
         async def gen() -> ChatResponseAsyncGen:
             stream = ChatStream()
-            async for chunk in self._client.astream(self.model, await self._afiles(request),
-                                                    max_continuations=self.max_continuations):
-                yield stream.feed(chunk)
+            chunks = self._client.astream(self.model, await self._afiles(request),
+                                          max_continuations=self.max_continuations)
+            async with contextlib.aclosing(chunks):  # closing this closes the client's stream at once
+                async for chunk in chunks:
+                    yield stream.feed(chunk)
 
         return gen()
 
@@ -374,9 +378,13 @@ class CometGemini(FunctionCallingLLM):
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         return self._stream_chat(messages, **kwargs)
 
-    @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        return self._astream_chat(messages, **kwargs)
+        return await owning(self._reported_astream_chat(messages, **kwargs))
+
+    @llm_chat_callback()
+    async def _reported_astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        """``astream_chat`` inside LlamaIndex's callbacks; ``owning`` closes what it made (see ``_closing``)."""
+        return made(self._astream_chat(messages, **kwargs))
 
     # ------------------------------------------------------------------------------------ Batch mode
 
@@ -435,17 +443,23 @@ class CometGemini(FunctionCallingLLM):
 
         return gen()
 
-    @llm_completion_callback()
     async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        return await owning(self._reported_astream_complete(prompt, formatted, **kwargs))
+
+    @llm_completion_callback()
+    async def _reported_astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
         chats = self._astream_chat([_user(prompt)], **kwargs)
 
         async def gen() -> CompletionResponseAsyncGen:
-            async for chat in chats:
-                yield _completion(chat)
+            async with contextlib.aclosing(chats):
+                async for chat in chats:
+                    yield _completion(chat)
 
-        return gen()
+        return made(gen())
 
     # ------------------------------------------------------------------------------------ tools
 
@@ -624,12 +638,13 @@ async def _apartial_objects(
     from llama_index.core.program.utils import process_streaming_objects
 
     current: Any = None
-    async for response in stream:
-        current = process_streaming_objects(response, output_cls, cur_objects=current and [current], llm=llm)
-        yield current
+    async with contextlib.aclosing(stream):
+        async for response in stream:
+            current = process_streaming_objects(response, output_cls, cur_objects=current and [current], llm=llm)
+            yield current
 
 
 
 # LlamaIndex's instrumentation binds each span's arguments through inspect.signature on every call
 precompute_signatures(CometGemini, "chat", "achat", "stream_chat", "astream_chat", "complete", "acomplete",
-                      "stream_complete", "astream_complete")
+                      "stream_complete", "astream_complete", "_reported_astream_chat", "_reported_astream_complete")
