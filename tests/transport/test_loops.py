@@ -200,10 +200,24 @@ async def test_aclose_closes_the_pools_of_other_loops_too(own_emulator: Any) -> 
         other.close()
 
 
+async def _settled_sockets_to(port: int, steps: int = 10) -> int:
+    """Open sockets to ``port`` once at most ``steps`` loop steps have run (no garbage collection), or as soon
+    as no more than one is open. One may stay open in the pool: the whole answer can be in before ``break``
+    (loopback is fast), and then its connection is reused, not closed."""
+    for _ in range(steps):
+        if _sockets_to(port) <= 1:
+            break
+        await asyncio.sleep(0)
+    return _sockets_to(port)
+
+
 @pytest.mark.filterwarnings("error::ResourceWarning")
 async def test_an_abandoned_stream_hands_back_its_connection(own_emulator: Any) -> None:
-    """Streams left after their first chunk: each closes its connection (it was not read to the end), so the
-    number of open sockets does not grow, and later calls are answered."""
+    """Streams left after their first chunk: closing one closes its connection (if the answer was not all in)
+    in a few loop steps, down through every generator of ours, so sockets do not pile up. LangChain's
+    ``astream`` does not close our ``_astream``; the loop's finalizer hook does, once it is dropped, and ours
+    then close the client's stream at once. They used to leave that to a dropped generator in a reference
+    cycle, open until a garbage collection (CI once saw two sockets open here)."""
     port = int(own_emulator.base_url.rsplit(":", 1)[1])
     llm = ChatCometGemini(model=MODEL, api_key="test-key", base_url=own_emulator.base_url)
     for _ in range(5):
@@ -212,7 +226,31 @@ async def test_an_abandoned_stream_hands_back_its_connection(own_emulator: Any) 
             assert chunk.content
             break
         await stream.aclose()  # as ``async with aclosing(...)`` or the loop's shutdown would
-    assert _sockets_to(port) <= 1
+        assert await _settled_sockets_to(port) <= 1
     assert (await llm.ainvoke("after")).content
+    await llm.aclose()
+    assert _sockets_to(port) == 0
+
+
+@pytest.mark.filterwarnings("error::ResourceWarning")
+async def test_an_abandoned_llamaindex_stream_hands_back_its_connection(own_emulator: Any) -> None:
+    """LlamaIndex's callback wrapper around ``astream_chat`` / ``astream_complete`` never closes the generator
+    it wraps, and its exception event keeps it in a reference cycle; the stream the user gets closes ours too,
+    so the connection closes in a loop step, not at the next garbage collection (sockets do not pile up)."""
+    from llama_index.core.llms import ChatMessage
+
+    from llamaindex_cometgemini import CometGemini
+
+    port = int(own_emulator.base_url.rsplit(":", 1)[1])
+    llm = CometGemini(model=MODEL, api_key="test-key", base_url=own_emulator.base_url)
+    for _ in range(3):
+        for stream in (await llm.astream_chat([ChatMessage(role="user", content="[[words:3000]]")]),
+                       await llm.astream_complete("[[words:3000]]")):
+            async for chunk in stream:
+                assert chunk.delta
+                break
+            await stream.aclose()
+            assert await _settled_sockets_to(port, steps=1) <= 1
+    assert (await llm.acomplete("after")).text
     await llm.aclose()
     assert _sockets_to(port) == 0
